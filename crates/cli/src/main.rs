@@ -1,0 +1,27 @@
+//! `allocscope`: the allocscope model on the command line.
+
+mod decode_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "allocscope", version, about = "Inspect HashiCorp Nomad allocation JSON")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode allocation JSON files in any form Nomad writes (a list, one allocation,
+    /// NDJSON from a debug bundle) and print one line per allocation.
+    Decode(decode_cmd::DecodeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Decode(args) => decode_cmd::run(&args),
+    }
+}

@@ -1,0 +1,481 @@
+//! The one way into the model: bytes in, allocations out. The form is detected from the
+//! data, not from a file name or an endpoint, because the same viewer opens live responses,
+//! snapshot files and debug-bundle captures:
+//!
+//! - a JSON array of allocations (list stubs or full allocations);
+//! - one allocation object;
+//! - NDJSON, one allocation per line (`nomad operator debug` from 1.4);
+//! - `{"Error": "..."}`, a debug capture that failed, which is an error with Nomad's text;
+//! - wrappers that hold allocations: `nomad operator client-state` output
+//!   (`{"Allocations": {...}}`) and event-stream frames or events with an `Allocation`
+//!   payload (`cluster/eventstream.json`).
+//!
+//! Strict mode is the fast path for live data: a list is decoded straight from the bytes
+//! into typed structs. On failure the input is decoded again with path tracking, so the
+//! error names the JSON path as well as the line and column. Lenient mode repairs
+//! hand-edited JSON first (see `lenient`) and reports every repair.
+
+use crate::allocation::Allocation;
+use crate::lenient::{repair_numeric_strings, repair_text, Warning};
+use crate::scan::{line_col, locate, JsonPath, Seg};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Repair trailing commas, duplicate keys, Python literals and numeric strings, with a
+    /// warning for each repair.
+    pub lenient: bool,
+}
+
+impl DecodeOptions {
+    pub const STRICT: DecodeOptions = DecodeOptions { lenient: false };
+    pub const LENIENT: DecodeOptions = DecodeOptions { lenient: true };
+}
+
+/// The form the input turned out to have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    List,
+    Single,
+    Ndjson,
+    ClientState,
+    EventStream,
+}
+
+impl Form {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Form::List => "JSON array",
+            Form::Single => "single allocation",
+            Form::Ndjson => "NDJSON (one allocation per line)",
+            Form::ClientState => "nomad operator client-state output",
+            Form::EventStream => "event stream",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decoded {
+    pub form: Form,
+    pub allocations: Vec<Allocation>,
+    /// Repairs made in lenient mode; always empty in strict mode.
+    pub warnings: Vec<Warning>,
+    /// Records that were valid but held no allocation (heartbeats, other event topics).
+    pub skipped: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodeErrorKind {
+    /// Nothing but white space.
+    Empty,
+    /// Not JSON (or not JSON even after lenient repairs).
+    Syntax,
+    /// JSON, but a field has the wrong type.
+    Data,
+    /// Valid JSON that holds no allocations (another endpoint's response, `{}`, a number).
+    NotAllocations,
+    /// A debug-bundle capture that failed: `{"Error": "..."}`.
+    CaptureFailed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    pub kind: DecodeErrorKind,
+    /// Where in the document, e.g. `$[3].TaskStates.web.Events[2].Time`.
+    pub path: String,
+    /// 1-based; 0 when there is no position (empty input).
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl DecodeError {
+    fn new(kind: DecodeErrorKind, path: String, (line, column): (usize, usize), message: String) -> Self {
+        DecodeError { kind, path, line, column, message }
+    }
+
+    /// What a user can do about it, when there is something to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self.kind {
+            DecodeErrorKind::Syntax if self.message.contains("trailing comma") => {
+                Some("this looks like hand-edited JSON (Nomad's docs samples have trailing commas); lenient mode repairs it")
+            }
+            DecodeErrorKind::Syntax if self.message.contains("EOF") => {
+                Some("the data ends early: the download or copy was probably cut off")
+            }
+            DecodeErrorKind::Syntax => Some("this is not valid JSON; lenient mode repairs only trailing commas, duplicate keys and Python literals"),
+            DecodeErrorKind::Data if self.message.contains("invalid type: string") => {
+                Some("a number was written as a string, as in hand-edited files; lenient mode reads numeric strings")
+            }
+            DecodeErrorKind::Data if self.message.contains("duplicate field") => {
+                Some("a key appears twice in one object, as in Nomad's docs samples; lenient mode keeps the last one")
+            }
+            DecodeErrorKind::NotAllocations => {
+                Some("open a response of /v1/allocations, /v1/allocation/<id>, /v1/job/<id>/allocations or /v1/node/<id>/allocations, or a debug bundle's allocations.json")
+            }
+            DecodeErrorKind::CaptureFailed => {
+                Some("the debug bundle could not capture allocations; check the token's ACL policy and the cluster's health when it was taken")
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            DecodeErrorKind::Empty => f.write_str(&self.message),
+            DecodeErrorKind::CaptureFailed => write!(f, "{}", self.message),
+            _ => {
+                if self.line > 0 {
+                    write!(
+                        f,
+                        "line {}, column {}, at {}: {}",
+                        self.line, self.column, self.path, self.message
+                    )
+                } else {
+                    write!(f, "at {}: {}", self.path, self.message)
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decode allocations from the bytes of any supported form.
+pub fn decode(bytes: &[u8], opts: DecodeOptions) -> Result<Decoded, DecodeError> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let Some(first) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Err(DecodeError::new(
+            DecodeErrorKind::Empty,
+            "$".into(),
+            (0, 0),
+            "the input is empty (a zero-byte file or response)".into(),
+        ));
+    };
+    let mut warnings = Vec::new();
+    let text: Cow<[u8]> = if opts.lenient {
+        let (fixed, w) = repair_text(body);
+        warnings = w;
+        Cow::Owned(fixed)
+    } else {
+        Cow::Borrowed(body)
+    };
+    match body[first] {
+        b'[' if !opts.lenient => decode_list_fast(&text),
+        b'[' | b'{' => decode_records(&text, opts, warnings),
+        _ => {
+            // Let serde_json say what it is (a number, a string, garbage).
+            match serde_json::from_slice::<Value>(&text) {
+                Ok(v) => Err(DecodeError::new(
+                    DecodeErrorKind::NotAllocations,
+                    "$".into(),
+                    line_col(&text, first),
+                    format!("expected an array or object of allocations, found {}", kind_of(&v)),
+                )),
+                Err(e) => Err(syntax_error(&e, &text, first)),
+            }
+        }
+    }
+}
+
+/// Strict lists: typed decode straight from the bytes (the hot path for live data).
+fn decode_list_fast(text: &[u8]) -> Result<Decoded, DecodeError> {
+    match serde_json::from_slice::<Vec<Allocation>>(text) {
+        Ok(allocations) => {
+            check_list(&allocations, text)?;
+            Ok(Decoded { form: Form::List, allocations, warnings: Vec::new(), skipped: 0 })
+        }
+        Err(_) => Err(explain_typed_failure::<Vec<Allocation>>(text, 0, &[])),
+    }
+}
+
+/// Run the typed decode again with path tracking to say where and why it failed.
+fn explain_typed_failure<T: serde::de::DeserializeOwned>(
+    text: &[u8],
+    base_offset: usize,
+    base: &[Seg],
+) -> DecodeError {
+    let slice = &text[base_offset..];
+    let mut de = serde_json::Deserializer::from_slice(slice);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let (path, err) = match result {
+        Ok(_) => match de.end() {
+            Ok(()) => {
+                return DecodeError::new(
+                    DecodeErrorKind::Data,
+                    "$".into(),
+                    (1, 1),
+                    "the data could not be decoded".into(),
+                )
+            }
+            Err(e) => (JsonPath(base.to_vec()), e),
+        },
+        Err(e) => {
+            let mut p = base.to_vec();
+            p.extend(JsonPath::from(e.path()).0);
+            (JsonPath(p), e.into_inner())
+        }
+    };
+    let kind = match err.classify() {
+        serde_json::error::Category::Data => DecodeErrorKind::Data,
+        _ => DecodeErrorKind::Syntax,
+    };
+    let pos = absolute(text, base_offset, err.line(), err.column());
+    DecodeError::new(kind, path.to_string(), pos, strip_position(&err))
+}
+
+/// Convert a position inside `text[base..]` to one in `text`.
+fn absolute(text: &[u8], base: usize, line: usize, column: usize) -> (usize, usize) {
+    let (bl, bc) = line_col(text, base);
+    if line <= 1 {
+        (bl, bc + column.saturating_sub(1))
+    } else {
+        (bl + line - 1, column)
+    }
+}
+
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    s.strip_suffix(&suffix).map(str::to_owned).unwrap_or(s)
+}
+
+fn syntax_error(e: &serde_json::Error, text: &[u8], record_start: usize) -> DecodeError {
+    // serde_json's Value parser does not know paths; the same bytes through a path-tracking
+    // Value decode tell where the parser was when it stopped.
+    let mut de = serde_json::Deserializer::from_slice(&text[record_start..]);
+    let path = match serde_path_to_error::deserialize::<_, Value>(&mut de) {
+        Err(pe) => JsonPath::from(pe.path()).to_string(),
+        Ok(_) => "$".into(),
+    };
+    let kind = match e.classify() {
+        serde_json::error::Category::Data => DecodeErrorKind::Data,
+        _ => DecodeErrorKind::Syntax,
+    };
+    DecodeError::new(kind, path, (e.line(), e.column()), strip_position(e))
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// One or more top-level JSON values, each classified and decoded.
+fn decode_records(
+    text: &[u8],
+    opts: DecodeOptions,
+    mut warnings: Vec<Warning>,
+) -> Result<Decoded, DecodeError> {
+    let mut records: Vec<(usize, Value)> = Vec::new();
+    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<Value>();
+    let mut start = skip_ws(text, 0);
+    loop {
+        match stream.next() {
+            None => break,
+            Some(Ok(v)) => {
+                records.push((start, v));
+                start = skip_ws(text, stream.byte_offset());
+            }
+            Some(Err(e)) => return Err(syntax_error(&e, text, start)),
+        }
+    }
+    let form = match records.as_slice() {
+        [(_, Value::Array(_))] => Form::List,
+        [(_, _)] => Form::Single,
+        _ => Form::Ndjson,
+    };
+    let mut out = Decoded { form, allocations: Vec::new(), warnings: Vec::new(), skipped: 0 };
+    let multi = records.len() > 1;
+    for (record_no, (offset, value)) in records.into_iter().enumerate() {
+        // In NDJSON each line is its own document; name the line in the path.
+        let base: Vec<Seg> = if multi { vec![Seg::Index(record_no)] } else { Vec::new() };
+        let extracted = extract(value, offset, text, &mut out)?;
+        for (rel_path, mut v) in extracted {
+            if opts.lenient {
+                let position = |p: &[Seg]| {
+                    locate(&text[offset..], p).map(|o| line_col(text, offset + o)).unwrap_or((0, 0))
+                };
+                repair_numeric_strings(&mut v, &rel_path, &base, &position, &mut warnings);
+            }
+            match serde_path_to_error::deserialize::<_, Allocation>(v) {
+                Ok(a) => out.allocations.push(a),
+                Err(e) => {
+                    let mut rel = rel_path.clone();
+                    rel.extend(JsonPath::from(e.path()).0);
+                    let pos = locate(&text[offset..], &rel)
+                        .map(|o| line_col(text, offset + o))
+                        .unwrap_or_else(|| line_col(text, offset));
+                    let mut full = base.clone();
+                    full.extend(rel);
+                    return Err(DecodeError::new(
+                        DecodeErrorKind::Data,
+                        JsonPath(full).to_string(),
+                        pos,
+                        e.into_inner().to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    // Text repairs and value repairs are found in two passes; report them in file order.
+    warnings.sort_by_key(|w| (w.line == 0, w.line, w.column));
+    out.warnings = warnings;
+    check_list(&out.allocations, text)?;
+    if out.allocations.is_empty() && out.skipped > 0 && out.form != Form::List {
+        return Err(DecodeError::new(
+            DecodeErrorKind::NotAllocations,
+            "$".into(),
+            line_col(text, skip_ws(text, 0)),
+            "the JSON holds no allocations".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Pull the allocation objects out of one top-level record, with their paths inside it.
+fn extract(
+    value: Value,
+    offset: usize,
+    text: &[u8],
+    out: &mut Decoded,
+) -> Result<Vec<(Vec<Seg>, Value)>, DecodeError> {
+    let not_allocs = |what: String| {
+        DecodeError::new(DecodeErrorKind::NotAllocations, "$".into(), line_col(text, offset), what)
+    };
+    match value {
+        Value::Array(items) => {
+            Ok(items.into_iter().enumerate().map(|(i, v)| (vec![Seg::Index(i)], v)).collect())
+        }
+        Value::Object(mut map) => {
+            if map.is_empty() {
+                // `{}`: an event-stream heartbeat, or an empty response body.
+                out.skipped += 1;
+                return Ok(Vec::new());
+            }
+            if let Some(Value::String(msg)) = map.get("Error") {
+                if !map.contains_key("ID") {
+                    return Err(DecodeError::new(
+                        DecodeErrorKind::CaptureFailed,
+                        "$.Error".into(),
+                        line_col(text, offset),
+                        format!("the capture failed; Nomad said: {msg}"),
+                    ));
+                }
+            }
+            if !map.contains_key("ID") {
+                if let Some(allocs) = map.remove("Allocations") {
+                    out.form = Form::ClientState;
+                    return Ok(client_state(allocs));
+                }
+                if let Some(Value::Array(events)) = map.remove("Events") {
+                    out.form = Form::EventStream;
+                    let mut found = Vec::new();
+                    for (i, ev) in events.into_iter().enumerate() {
+                        match event_allocation(ev) {
+                            Some(a) => found.push((
+                                vec![
+                                    Seg::Key("Events".into()),
+                                    Seg::Index(i),
+                                    Seg::Key("Payload".into()),
+                                    Seg::Key("Allocation".into()),
+                                ],
+                                a,
+                            )),
+                            None => out.skipped += 1,
+                        }
+                    }
+                    return Ok(found);
+                }
+                if map.contains_key("Topic") && map.contains_key("Payload") {
+                    out.form = Form::EventStream;
+                    return Ok(match event_allocation(Value::Object(map)) {
+                        Some(a) => vec![(vec![Seg::Key("Payload".into()), Seg::Key("Allocation".into())], a)],
+                        None => {
+                            out.skipped += 1;
+                            Vec::new()
+                        }
+                    });
+                }
+                let keys: Vec<&str> = map.keys().take(4).map(String::as_str).collect();
+                return Err(not_allocs(format!(
+                    "this object is not an allocation (it has no ID; its keys start with {})",
+                    keys.join(", ")
+                )));
+            }
+            Ok(vec![(Vec::new(), Value::Object(map))])
+        }
+        other => Err(not_allocs(format!("expected an allocation object, found {}", kind_of(&other)))),
+    }
+}
+
+/// `nomad operator client-state`: `{"Allocations": {"<id>": {"Alloc": {...}, ...}}}`.
+fn client_state(allocs: Value) -> Vec<(Vec<Seg>, Value)> {
+    let base = Seg::Key("Allocations".into());
+    match allocs {
+        Value::Array(items) => {
+            items.into_iter().enumerate().map(|(i, v)| (vec![base.clone(), Seg::Index(i)], v)).collect()
+        }
+        Value::Object(map) => map
+            .into_iter()
+            .filter_map(|(id, mut entry)| {
+                let alloc = entry.get_mut("Alloc").map(Value::take)?;
+                Some((vec![base.clone(), Seg::Key(id), Seg::Key("Alloc".into())], alloc))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The allocation in an event-stream event of topic `Allocation`.
+fn event_allocation(mut ev: Value) -> Option<Value> {
+    if ev.get("Topic").and_then(Value::as_str) != Some("Allocation") {
+        return None;
+    }
+    let a = ev.get_mut("Payload")?.get_mut("Allocation")?.take();
+    a.is_object().then_some(a)
+}
+
+/// Every element of a list must be an allocation; a list of something else (services,
+/// evaluations) is the wrong file, not a list with bad rows.
+fn check_list(allocs: &[Allocation], text: &[u8]) -> Result<(), DecodeError> {
+    if allocs.is_empty() || allocs.iter().all(Allocation::looks_like_allocation) {
+        return Ok(());
+    }
+    let start = line_col(text, skip_ws(text, 0));
+    match allocs.iter().position(Allocation::looks_like_allocation) {
+        None => Err(DecodeError::new(
+            DecodeErrorKind::NotAllocations,
+            "$".into(),
+            start,
+            "these objects are not allocations (they lack TaskGroup, ClientStatus and DesiredStatus)".into(),
+        )),
+        Some(_) => {
+            let i = allocs.iter().position(|a| !a.looks_like_allocation()).unwrap_or(0);
+            let path = [Seg::Index(i)];
+            let pos = locate(text, &path).map(|o| line_col(text, o)).unwrap_or(start);
+            Err(DecodeError::new(
+                DecodeErrorKind::Data,
+                JsonPath(path.to_vec()).to_string(),
+                pos,
+                "this element is not an allocation (it lacks an ID, or TaskGroup, ClientStatus and DesiredStatus)".into(),
+            ))
+        }
+    }
+}
+
+fn skip_ws(text: &[u8], mut i: usize) -> usize {
+    while i < text.len() && text[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}

@@ -1,0 +1,39 @@
+//! allocscope-model: a lenient serde model of HashiCorp Nomad's allocation JSON, from
+//! Nomad 0.8 to 2.0, and the pure logic a viewer needs on it: decoding any form Nomad or
+//! its tools write, event messages, reschedule chains, and list filtering and sorting.
+//!
+//! No web, async or I/O dependency: everything here is a function of bytes or decoded
+//! values and is tested with plain `cargo test`.
+
+pub mod allocation;
+pub mod decode;
+pub mod enums;
+pub mod job;
+pub mod lenient;
+pub mod lineage;
+pub mod message;
+pub mod metrics;
+pub mod query;
+pub mod resources;
+pub mod scan;
+mod serde_util;
+pub mod stub;
+pub mod task;
+pub mod times;
+
+pub use allocation::{
+    short_id, AllocDeploymentStatus, AllocNetworkStatus, AllocState, Allocation, DesiredTransition,
+    RescheduleEvent, RescheduleTracker, Shape,
+};
+pub use decode::{decode, DecodeError, DecodeErrorKind, DecodeOptions, Decoded, Form};
+pub use enums::{ClientStatus, DesiredStatus, LastReschedule, TaskEventType, TaskStateKind};
+pub use job::{Job, ReschedulePolicy, RestartPolicy};
+pub use lenient::Warning;
+pub use lineage::{lineage, Attempt, Hop, Lineage};
+pub use message::event_message;
+pub use metrics::{AllocMetric, NodeScoreMeta};
+pub use query::{select, status_facets, ListIndex, ListQuery, SortKey};
+pub use resources::{AllocatedResources, Resources};
+pub use stub::AllocListStub;
+pub use task::{TaskEvent, TaskState};
+pub use times::NomadTime;

@@ -1,0 +1,338 @@
+//! Filtering, free-text search and sorting of allocation lists, as pure functions over
+//! decoded data. `ListQuery` is also the list view's URL state: it (de)serialises to flat
+//! query parameters, so a link reproduces the view.
+
+use crate::allocation::Allocation;
+use crate::enums::ClientStatus;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    /// Newest first by default: what an operator looking at a failure wants.
+    #[default]
+    Created,
+    Modified,
+    Id,
+    Name,
+    Job,
+    Group,
+    Namespace,
+    Node,
+    Status,
+    Desired,
+    Version,
+    Restarts,
+}
+
+impl SortKey {
+    pub const ALL: &'static [SortKey] = &[
+        SortKey::Id,
+        SortKey::Name,
+        SortKey::Job,
+        SortKey::Group,
+        SortKey::Namespace,
+        SortKey::Node,
+        SortKey::Status,
+        SortKey::Desired,
+        SortKey::Version,
+        SortKey::Restarts,
+        SortKey::Created,
+        SortKey::Modified,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SortKey::Created => "created",
+            SortKey::Modified => "modified",
+            SortKey::Id => "id",
+            SortKey::Name => "name",
+            SortKey::Job => "job",
+            SortKey::Group => "group",
+            SortKey::Namespace => "namespace",
+            SortKey::Node => "node",
+            SortKey::Status => "status",
+            SortKey::Desired => "desired",
+            SortKey::Version => "version",
+            SortKey::Restarts => "restarts",
+        }
+    }
+
+    /// Times and counts read best largest first; text reads best A to Z.
+    pub fn default_descending(&self) -> bool {
+        matches!(self, SortKey::Created | SortKey::Modified | SortKey::Restarts | SortKey::Version)
+    }
+}
+
+/// The list view's state. Every field is optional in the URL; an empty query lists all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Free text; words must all match. `field:value` words match one field
+    /// (`id`, `name`, `job`, `group`, `ns`, `node`, `status`, `desired`, `task`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub q: String,
+    /// Client statuses to keep, comma-separated (`failed,lost`); empty keeps all.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    /// Scope to one job ID.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub job: String,
+    /// Scope to one node, by ID (or ID prefix) or name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub node: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub group: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort: Option<SortKey>,
+    /// `asc` or `desc`; absent means the sort key's natural direction.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dir: String,
+}
+
+impl ListQuery {
+    pub fn sort_key(&self) -> SortKey {
+        self.sort.unwrap_or_default()
+    }
+
+    pub fn descending(&self) -> bool {
+        match self.dir.as_str() {
+            "asc" => false,
+            "desc" => true,
+            _ => self.sort_key().default_descending(),
+        }
+    }
+
+    pub fn statuses(&self) -> Vec<ClientStatus> {
+        self.status.split(',').map(str::trim).filter(|s| !s.is_empty()).map(ClientStatus::from).collect()
+    }
+
+    /// The same query with `status` toggled in or out of the facet selection.
+    pub fn toggle_status(&self, status: &ClientStatus) -> ListQuery {
+        let mut set = self.statuses();
+        if let Some(i) = set.iter().position(|s| s == status) {
+            set.remove(i);
+        } else {
+            set.push(status.clone());
+        }
+        let mut q = self.clone();
+        q.status = set.iter().map(ClientStatus::as_str).collect::<Vec<_>>().join(",");
+        q
+    }
+
+    /// The same query sorted by `key`; choosing the current key again flips the direction.
+    pub fn sorted_by(&self, key: SortKey) -> ListQuery {
+        let mut q = self.clone();
+        if self.sort_key() == key {
+            q.dir = if self.descending() { "asc".into() } else { "desc".into() };
+        } else {
+            q.dir.clear();
+        }
+        q.sort = Some(key);
+        q
+    }
+
+    pub fn is_scoped(&self) -> bool {
+        !self.job.is_empty() || !self.node.is_empty() || !self.namespace.is_empty() || !self.group.is_empty()
+    }
+}
+
+/// Lower-cased search text per allocation, built once per data set so that a keystroke
+/// costs one pass of substring checks, not a pass of allocations and lower-casing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListIndex {
+    rows: Vec<RowText>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct RowText {
+    all: String,
+    tasks: String,
+}
+
+impl ListIndex {
+    pub fn new(allocs: &[Allocation]) -> ListIndex {
+        let rows = allocs
+            .iter()
+            .map(|a| {
+                let tasks = a.task_states.keys().map(|k| k.to_lowercase()).collect::<Vec<_>>().join("\n");
+                let all = [
+                    a.id.as_str(),
+                    &a.name,
+                    &a.job_id,
+                    &a.task_group,
+                    a.namespace_or_default(),
+                    &a.node_id,
+                    &a.node_name,
+                    a.client_status.as_str(),
+                    a.desired_status.as_str(),
+                    &a.desired_description,
+                    &a.client_description,
+                    &tasks,
+                ]
+                .join("\n")
+                .to_lowercase();
+                RowText { all, tasks }
+            })
+            .collect();
+        ListIndex { rows }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// A parsed search word.
+enum Term {
+    Any(String),
+    Field(String, String),
+}
+
+fn terms(q: &str) -> Vec<Term> {
+    q.split_whitespace()
+        .map(|w| {
+            let w = w.to_lowercase();
+            match w.split_once(':') {
+                Some((f, v)) if !v.is_empty() && FIELDS.contains(&f) => {
+                    Term::Field(f.to_owned(), v.to_owned())
+                }
+                _ => Term::Any(w),
+            }
+        })
+        .collect()
+}
+
+const FIELDS: &[&str] =
+    &["id", "name", "job", "group", "ns", "namespace", "node", "status", "desired", "task"];
+
+fn field_matches(a: &Allocation, row: &RowText, field: &str, v: &str) -> bool {
+    let has = |s: &str| s.to_lowercase().contains(v);
+    match field {
+        "id" => a.id.to_lowercase().starts_with(v),
+        "name" => has(&a.name),
+        "job" => has(&a.job_id),
+        "group" => has(&a.task_group),
+        "ns" | "namespace" => has(a.namespace_or_default()),
+        "node" => a.node_id.to_lowercase().starts_with(v) || has(&a.node_name),
+        "status" => a.client_status.as_str().eq_ignore_ascii_case(v),
+        "desired" => a.desired_status.as_str().eq_ignore_ascii_case(v),
+        "task" => row.tasks.contains(v),
+        _ => false,
+    }
+}
+
+/// Everything but the status facet, so facet counts can show what a click would add.
+fn matches_scope_and_text(a: &Allocation, row: &RowText, q: &ListQuery, terms: &[Term]) -> bool {
+    if !q.job.is_empty() && a.job_id != q.job {
+        return false;
+    }
+    if !q.node.is_empty() && !(a.node_id.starts_with(&q.node) || a.node_name == q.node) {
+        return false;
+    }
+    if !q.namespace.is_empty() && q.namespace != "*" && a.namespace_or_default() != q.namespace {
+        return false;
+    }
+    if !q.group.is_empty() && a.task_group != q.group {
+        return false;
+    }
+    terms.iter().all(|t| match t {
+        Term::Any(w) => row.all.contains(w.as_str()),
+        Term::Field(f, v) => field_matches(a, row, f, v),
+    })
+}
+
+/// Indices of the allocations the query keeps, in the query's order.
+pub fn select(allocs: &[Allocation], index: &ListIndex, q: &ListQuery) -> Vec<usize> {
+    debug_assert_eq!(allocs.len(), index.rows.len());
+    let terms = terms(&q.q);
+    let statuses = q.statuses();
+    let mut keep: Vec<usize> = allocs
+        .iter()
+        .zip(&index.rows)
+        .enumerate()
+        .filter(|(_, (a, row))| {
+            (statuses.is_empty() || statuses.contains(&a.client_status))
+                && matches_scope_and_text(a, row, q, &terms)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    sort_indices(allocs, &mut keep, q.sort_key(), q.descending());
+    keep
+}
+
+/// Sort row indices by `key`; ties fall back to newest first, then ID, so the order is
+/// total and stable across reloads.
+pub fn sort_indices(allocs: &[Allocation], rows: &mut [usize], key: SortKey, descending: bool) {
+    let cmp = |x: &usize, y: &usize| {
+        let (a, b) = (&allocs[*x], &allocs[*y]);
+        let primary = compare(a, b, key);
+        let primary = if descending { primary.reverse() } else { primary };
+        primary.then_with(|| b.create_time.cmp(&a.create_time)).then_with(|| a.id.cmp(&b.id))
+    };
+    rows.sort_unstable_by(cmp);
+}
+
+fn compare(a: &Allocation, b: &Allocation, key: SortKey) -> Ordering {
+    match key {
+        SortKey::Created => a.create_time.cmp(&b.create_time),
+        SortKey::Modified => a.modify_time.cmp(&b.modify_time),
+        SortKey::Id => a.id.cmp(&b.id),
+        SortKey::Name => natural(&a.name, &b.name),
+        SortKey::Job => a.job_id.cmp(&b.job_id),
+        SortKey::Group => a.task_group.cmp(&b.task_group),
+        SortKey::Namespace => a.namespace_or_default().cmp(b.namespace_or_default()),
+        SortKey::Node => node_label(a).cmp(node_label(b)),
+        SortKey::Status => a.client_status.rank().cmp(&b.client_status.rank()),
+        SortKey::Desired => a.desired_status.as_str().cmp(b.desired_status.as_str()),
+        SortKey::Version => a.job_version().cmp(&b.job_version()),
+        SortKey::Restarts => a.total_restarts().cmp(&b.total_restarts()),
+    }
+}
+
+fn node_label(a: &Allocation) -> &str {
+    if a.node_name.is_empty() {
+        &a.node_id
+    } else {
+        &a.node_name
+    }
+}
+
+/// `web[2]` before `web[10]`: compare the slot index numerically when the prefixes match.
+fn natural(a: &str, b: &str) -> Ordering {
+    let split = |s: &str| -> (String, Option<u64>) {
+        match s.rfind('[') {
+            Some(i) if s.ends_with(']') => (s[..i].to_owned(), s[i + 1..s.len() - 1].parse().ok()),
+            _ => (s.to_owned(), None),
+        }
+    };
+    let (pa, na) = split(a);
+    let (pb, nb) = split(b);
+    pa.cmp(&pb).then(na.cmp(&nb)).then_with(|| a.cmp(b))
+}
+
+/// Client-status counts among the allocations that match everything except the status
+/// facet: known statuses in Nomad's order, then unknown ones by name. Zero counts of
+/// known statuses are kept, so the facet bar does not jump around.
+pub fn status_facets(allocs: &[Allocation], index: &ListIndex, q: &ListQuery) -> Vec<(ClientStatus, usize)> {
+    let terms = terms(&q.q);
+    let mut counts: Vec<(ClientStatus, usize)> = ClientStatus::KNOWN.iter().map(|s| (s.clone(), 0)).collect();
+    for (a, row) in allocs.iter().zip(&index.rows) {
+        if !matches_scope_and_text(a, row, q, &terms) {
+            continue;
+        }
+        match counts.iter_mut().find(|(s, _)| *s == a.client_status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((a.client_status.clone(), 1)),
+        }
+    }
+    counts.sort_by(|(a, _), (b, _)| a.rank().cmp(&b.rank()).then_with(|| a.as_str().cmp(b.as_str())));
+    counts
+}

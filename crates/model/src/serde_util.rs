@@ -1,0 +1,70 @@
+//! Serde helpers for Nomad's loose JSON: the same field can be absent, `null` or empty
+//! depending on the endpoint and the Nomad version (nomad-model.md §1.1, §8), and all of
+//! those mean "empty" to a reader.
+
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+
+/// `null` (or absent, with `#[serde(default)]`) becomes `T::default()`.
+pub fn null_default<'de, D, T>(de: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(de)?.unwrap_or_default())
+}
+
+/// A `map[string]string` such as `TaskEvent.Details`. Nomad only ever sends strings, but a
+/// hand-edited or third-party file may hold numbers or booleans; those are kept as their
+/// JSON text rather than failing the whole document. `null` values become `""`.
+pub fn string_map<'de, D>(de: D) -> Result<Option<BTreeMap<String, String>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let raw: Option<BTreeMap<String, Scalar>> = Option::deserialize(de)?;
+    Ok(raw.map(|m| m.into_iter().map(|(k, v)| (k, v.0)).collect()))
+}
+
+struct Scalar(String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, number, boolean or null")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar(String::new()))
+            }
+        }
+        de.deserialize_any(V)
+    }
+}
+
+pub fn is_zero_i64(v: &i64) -> bool {
+    *v == 0
+}
+
+pub fn is_zero_u64(v: &u64) -> bool {
+    *v == 0
+}
