@@ -22,7 +22,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DecodeOptions {
     /// Repair trailing commas, duplicate keys, Python literals and numeric strings, with a
     /// warning for each repair.

@@ -1,0 +1,111 @@
+//! Filtering, search, facets and sorting of allocation lists.
+
+mod common;
+
+use allocscope_model::*;
+use common::*;
+
+fn data() -> Vec<Allocation> {
+    let mut all = decode_fixture("v1-list-stubs.json", DecodeOptions::STRICT);
+    all.extend(decode_fixture("future-enums.json", DecodeOptions::STRICT));
+    all
+}
+
+fn names(all: &[Allocation], rows: &[usize]) -> Vec<String> {
+    rows.iter().map(|&i| all[i].short_id().to_owned()).collect()
+}
+
+#[test]
+fn default_order_is_newest_first() {
+    let all = data();
+    let idx = ListIndex::new(&all);
+    let rows = select(&all, &idx, &ListQuery::default());
+    assert_eq!(names(&all, &rows), vec!["e4f5a6b7", "f0e1d2c3", "d3a1c2b4", "c2b1a0f9", "b1a0f9e8"]);
+}
+
+#[test]
+fn free_text_and_field_terms() {
+    let all = data();
+    let idx = ListIndex::new(&all);
+    let q = |s: &str| ListQuery { q: s.into(), ..Default::default() };
+    assert_eq!(names(&all, &select(&all, &idx, &q("EU-1B"))), vec!["c2b1a0f9"], "case-insensitive node name");
+    assert_eq!(select(&all, &idx, &q("checkout failed")).len(), 2, "all words must match");
+    assert_eq!(names(&all, &select(&all, &idx, &q("status:pending"))), vec!["e4f5a6b7"]);
+    assert_eq!(names(&all, &select(&all, &idx, &q("id:d3a1"))), vec!["d3a1c2b4"]);
+    assert_eq!(select(&all, &idx, &q("task:api")).len(), 3);
+    assert_eq!(select(&all, &idx, &q("ns:batch")).len(), 1);
+    assert_eq!(names(&all, &select(&all, &idx, &q("hibernating"))), vec!["f0e1d2c3"], "unknown status searchable");
+    assert!(select(&all, &idx, &q("nothing-like-this")).is_empty());
+    // A colon word with an unknown field is plain text.
+    assert!(select(&all, &idx, &q("foo:bar")).is_empty());
+}
+
+#[test]
+fn scopes_and_status_facets() {
+    let all = data();
+    let idx = ListIndex::new(&all);
+    let q = ListQuery { job: "checkout-api".into(), ..Default::default() };
+    assert_eq!(select(&all, &idx, &q).len(), 3);
+    let facets = status_facets(&all, &idx, &q);
+    let get = |s: ClientStatus| facets.iter().find(|(f, _)| *f == s).map(|(_, n)| *n);
+    assert_eq!(get(ClientStatus::Failed), Some(2));
+    assert_eq!(get(ClientStatus::Running), Some(1));
+    assert_eq!(get(ClientStatus::Lost), Some(0), "known statuses keep a zero count");
+    // Selecting a facet narrows the rows but not the facet counts.
+    let failed = q.toggle_status(&ClientStatus::Failed);
+    assert_eq!(failed.status, "failed");
+    assert_eq!(select(&all, &idx, &failed).len(), 2);
+    assert_eq!(status_facets(&all, &idx, &failed), facets);
+    assert_eq!(failed.toggle_status(&ClientStatus::Failed).status, "");
+    // Node scope takes an ID prefix or a name.
+    let by_node = ListQuery { node: "nomad-client-eu-1a-03".into(), ..Default::default() };
+    assert_eq!(names(&all, &select(&all, &idx, &by_node)), vec!["d3a1c2b4"]);
+    let by_prefix = ListQuery { node: "2b3c4d5e".into(), ..Default::default() };
+    assert_eq!(names(&all, &select(&all, &idx, &by_prefix)), vec!["c2b1a0f9"]);
+    // Unknown statuses get their own facet after the known ones.
+    let all_facets = status_facets(&all, &idx, &ListQuery::default());
+    assert_eq!(all_facets.last().unwrap(), &(ClientStatus::Other("hibernating".into()), 1));
+}
+
+#[test]
+fn sorting_toggles_direction_and_is_total() {
+    let all = data();
+    let idx = ListIndex::new(&all);
+    let by_status = ListQuery::default().sorted_by(SortKey::Status);
+    assert!(!by_status.descending());
+    let rows = select(&all, &idx, &by_status);
+    let statuses: Vec<&str> = rows.iter().map(|&i| all[i].client_status.as_str()).collect();
+    assert_eq!(statuses, vec!["pending", "running", "failed", "failed", "hibernating"]);
+    let flipped = by_status.sorted_by(SortKey::Status);
+    assert_eq!(flipped.dir, "desc");
+    let rows2 = select(&all, &idx, &flipped);
+    assert_eq!(rows2.first(), rows.last());
+    // Slot indices sort numerically.
+    let mut two = vec![all[0].clone(), all[0].clone()];
+    two[0].name = "web.g[10]".into();
+    two[1].name = "web.g[2]".into();
+    let i2 = ListIndex::new(&two);
+    let rows = select(&two, &i2, &ListQuery::default().sorted_by(SortKey::Name));
+    assert_eq!(rows, vec![1, 0]);
+}
+
+#[test]
+fn query_survives_the_url() {
+    let q = ListQuery {
+        q: "oom <script>".into(),
+        status: "failed,lost".into(),
+        job: "checkout-api".into(),
+        sort: Some(SortKey::Modified),
+        dir: "asc".into(),
+        ..Default::default()
+    };
+    let text = serde_json::to_value(&q).unwrap();
+    assert_eq!(text.as_object().unwrap().len(), 5, "empty fields stay out of the URL");
+    let back: ListQuery = serde_json::from_value(text).unwrap();
+    assert_eq!(back, q);
+    assert_eq!(back.statuses(), vec![ClientStatus::Failed, ClientStatus::Lost]);
+    let empty: ListQuery = serde_json::from_str("{}").unwrap();
+    assert_eq!(empty, ListQuery::default());
+    assert_eq!(empty.sort_key(), SortKey::Created);
+    assert!(empty.descending());
+}
