@@ -189,7 +189,14 @@ fn decode_list_fast(text: &[u8]) -> Result<Decoded, DecodeError> {
             check_list(&allocations, text)?;
             Ok(Decoded { form: Form::List, allocations, warnings: Vec::new(), skipped: 0 })
         }
-        Err(_) => Err(explain_typed_failure::<Vec<Allocation>>(text, 0, &[])),
+        Err(_) => {
+            // Not-JSON is the more basic problem: report a syntax error before a type error
+            // that happens to come earlier in the file.
+            if let Err(e) = serde_json::from_slice::<Value>(text) {
+                return Err(syntax_error(&e, text, 0));
+            }
+            Err(explain_typed_failure::<Vec<Allocation>>(text, 0, &[]))
+        }
     }
 }
 
@@ -256,7 +263,24 @@ fn syntax_error(e: &serde_json::Error, text: &[u8], record_start: usize) -> Deco
         serde_json::error::Category::Data => DecodeErrorKind::Data,
         _ => DecodeErrorKind::Syntax,
     };
-    DecodeError::new(kind, path, (e.line(), e.column()), strip_position(e))
+    let mut pos = (e.line(), e.column());
+    let message = strip_position(e);
+    if message.starts_with("trailing comma") {
+        // serde_json stops at the bracket after the comma; point at the comma itself.
+        if let Some(comma) = offset_of(text, pos).and_then(|o| text[..o].iter().rposition(|&b| b == b',')) {
+            pos = line_col(text, comma);
+        }
+    }
+    DecodeError::new(kind, path, pos, message)
+}
+
+/// Byte offset of a 1-based line and column.
+fn offset_of(text: &[u8], (line, column): (usize, usize)) -> Option<usize> {
+    let mut start = 0;
+    for _ in 1..line {
+        start += text[start..].iter().position(|&b| b == b'\n')? + 1;
+    }
+    Some((start + column.saturating_sub(1)).min(text.len()))
 }
 
 fn kind_of(v: &Value) -> &'static str {

@@ -234,7 +234,8 @@ fn matches_scope_and_text(a: &Allocation, row: &RowText, q: &ListQuery, terms: &
     if !q.job.is_empty() && a.job_id != q.job {
         return false;
     }
-    if !q.node.is_empty() && !(a.node_id.starts_with(&q.node) || a.node_name == q.node) {
+    let on_node = a.node_id.starts_with(&q.node) || a.node_name == q.node;
+    if !q.node.is_empty() && !on_node {
         return false;
     }
     if !q.namespace.is_empty() && q.namespace != "*" && a.namespace_or_default() != q.namespace {

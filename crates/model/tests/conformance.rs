@@ -69,8 +69,14 @@ fn shared_fixtures_decode() {
                     assert!(!lenient);
                     let d = decode(&bytes, DecodeOptions::LENIENT)
                         .unwrap_or_else(|e| panic!("{name}: strict: {strict_err}; lenient: {e}"));
-                    assert!(!d.warnings.is_empty(), "{name}: lenient decoded without repairs after strict failed");
-                    println!("{folder}/{name}: strict failed ({strict_err}), lenient repaired {}", d.warnings.len());
+                    assert!(
+                        !d.warnings.is_empty(),
+                        "{name}: lenient decoded without repairs after strict failed"
+                    );
+                    println!(
+                        "{folder}/{name}: strict failed ({strict_err}), lenient repaired {}",
+                        d.warnings.len()
+                    );
                     d
                 }
             };
@@ -95,7 +101,8 @@ fn real_capture_quirks_survive() {
         println!("../shared/fixtures/real/ is absent: skipped");
         return;
     };
-    let read = |n: &str| decode(&std::fs::read(dir.join(n)).unwrap(), DecodeOptions::LENIENT).unwrap().allocations;
+    let read =
+        |n: &str| decode(&std::fs::read(dir.join(n)).unwrap(), DecodeOptions::LENIENT).unwrap().allocations;
     // 07: driver events at Go's zero time, Details null.
     let a = &read("07-cn-ui-job-allocations-blocking-1.2.json")[0];
     let events: Vec<_> = a.task_states.values().flat_map(|t| &t.events).collect();

@@ -152,7 +152,10 @@ fn event_stream_frames_yield_their_allocations() {
     assert_eq!(a.shape(), Shape::Partial);
     let ev = &a.task_states["api"].events[0];
     assert!(ev.display_message.is_empty());
-    assert_eq!(event_message(ev), "Failed to pull `registry.example.com/checkout-api:2.4.1`: manifest unknown");
+    assert_eq!(
+        event_message(ev),
+        "Failed to pull `registry.example.com/checkout-api:2.4.1`: manifest unknown"
+    );
 }
 
 #[test]
@@ -171,7 +174,7 @@ fn unknown_enum_values_are_kept() {
 fn strict_mode_points_at_the_trailing_comma() {
     let e = decode(&fixture("hand-edited.json.txt"), DecodeOptions::STRICT).unwrap_err();
     assert_eq!(e.kind, DecodeErrorKind::Syntax);
-    assert_eq!((e.line, e.column), (17, 5));
+    assert_eq!((e.line, e.column), (16, 8), "the comma itself");
     assert_eq!(e.path, "$.RescheduleTracker.Events");
     assert!(e.message.contains("trailing comma"), "{}", e.message);
     assert!(e.hint().unwrap().contains("lenient"));
@@ -263,7 +266,8 @@ fn stubs_encode_with_every_field_as_nomad_writes_them() {
     let stub = AllocListStub::from_allocation(a, false);
     let v = serde_json::to_value(&stub).unwrap();
     let obj = v.as_object().unwrap();
-    for key in ["FollowupEvalID", "PreemptedAllocations", "NextAllocation", "DesiredTransition", "JobVersion"] {
+    for key in ["FollowupEvalID", "PreemptedAllocations", "NextAllocation", "DesiredTransition", "JobVersion"]
+    {
         assert!(obj.contains_key(key), "{key} missing");
     }
     assert!(!obj.contains_key("PreviousAllocation"));

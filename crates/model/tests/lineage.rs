@@ -28,8 +28,14 @@ fn job_list_alone_gives_the_whole_chain_from_any_attempt() {
         let l = lineage(&all, from).unwrap();
         assert_eq!(ids(&l), vec![B, C, D], "from {from}");
         assert_eq!(l.current, current);
-        assert_eq!(l.attempts[0].hop_to_next, Some(Hop::Rescheduled { at: 1_763_971_200_000_000_001, delay: 30_000_000_000 }));
-        assert_eq!(l.attempts[1].hop_to_next, Some(Hop::Rescheduled { at: 1_763_974_740_555_000_000, delay: 60_000_000_000 }));
+        assert_eq!(
+            l.attempts[0].hop_to_next,
+            Some(Hop::Rescheduled { at: 1_763_971_200_000_000_001, delay: 30_000_000_000 })
+        );
+        assert_eq!(
+            l.attempts[1].hop_to_next,
+            Some(Hop::Rescheduled { at: 1_763_974_740_555_000_000, delay: 60_000_000_000 })
+        );
         assert_eq!(l.attempts[2].hop_to_next, None);
         assert!(l.attempts.iter().all(|a| !a.is_gap()));
         assert_eq!(l.reschedules(), 2);

@@ -17,7 +17,11 @@ fn exercise(bytes: &[u8]) {
         match decode(bytes, opts) {
             Ok(d) => {
                 let idx = ListIndex::new(&d.allocations);
-                let _ = allocscope_model::select(&d.allocations, &idx, &ListQuery { q: "a".into(), ..Default::default() });
+                let _ = allocscope_model::select(
+                    &d.allocations,
+                    &idx,
+                    &ListQuery { q: "a".into(), ..Default::default() },
+                );
                 for a in d.allocations.iter().take(3) {
                     let _ = lineage(&d.allocations, &a.id);
                     for t in a.task_states.values() {

@@ -34,7 +34,11 @@ fn free_text_and_field_terms() {
     assert_eq!(names(&all, &select(&all, &idx, &q("id:d3a1"))), vec!["d3a1c2b4"]);
     assert_eq!(select(&all, &idx, &q("task:api")).len(), 3);
     assert_eq!(select(&all, &idx, &q("ns:batch")).len(), 1);
-    assert_eq!(names(&all, &select(&all, &idx, &q("hibernating"))), vec!["f0e1d2c3"], "unknown status searchable");
+    assert_eq!(
+        names(&all, &select(&all, &idx, &q("hibernating"))),
+        vec!["f0e1d2c3"],
+        "unknown status searchable"
+    );
     assert!(select(&all, &idx, &q("nothing-like-this")).is_empty());
     // A colon word with an unknown field is plain text.
     assert!(select(&all, &idx, &q("foo:bar")).is_empty());
