@@ -13,6 +13,7 @@ pub mod lenient;
 pub mod lineage;
 pub mod message;
 pub mod metrics;
+pub mod paths;
 pub mod query;
 pub mod resources;
 pub mod scan;

@@ -130,6 +130,37 @@ pub fn format_unix_nanos_utc(ns: i64) -> Option<String> {
     })
 }
 
+/// `2026-11-24 10:00:31` in a zone `offset_minutes` east of UTC (the browser's offset is
+/// passed in, so this stays a pure function).
+pub fn format_unix_nanos_local(ns: i64, offset_minutes: i32) -> Option<String> {
+    let offset = time::UtcOffset::from_whole_seconds(offset_minutes.clamp(-1080, 1080) * 60).ok()?;
+    from_unix_nanos(ns).map(|t| {
+        let t = t.to_offset(offset);
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    })
+}
+
+/// "3m ago", "in 2h 5m", "just now": how far `ns` is from `now`.
+pub fn relative(ns: i64, now: i64) -> Option<String> {
+    unix_nanos_known(ns)?;
+    let d = now - ns;
+    if d.abs() < 1_000_000_000 {
+        return Some("just now".to_owned());
+    }
+    let h = human_duration(d.abs());
+    // Two units read well in a table ("2h 5m"); drop the second for long spans.
+    let h = if d.abs() >= 86_400_000_000_000 { h.split(' ').next().unwrap_or(&h).to_owned() } else { h };
+    Some(if d > 0 { format!("{h} ago") } else { format!("in {h}") })
+}
+
 /// Go's `time.Duration.String()`: `1m30.5s`, `16.732s`, `500ms`, `0s`. Nomad writes event
 /// messages with it, so the fallback messages must match it exactly.
 pub fn go_duration(ns: i64) -> String {
@@ -250,5 +281,11 @@ mod tests {
         assert_eq!(format_unix_nanos_utc(-6_795_364_578_871_345_152), None);
         assert_eq!(format_unix_nanos_utc(1_763_974_800_000_000_000).unwrap(), "2025-11-24 09:00:00 UTC");
         assert_eq!(human_duration(125_000_000_000), "2m 5s");
+        let t = 1_763_974_800_000_000_000;
+        assert_eq!(format_unix_nanos_local(t, 60).unwrap(), "2025-11-24 10:00:00");
+        assert_eq!(format_unix_nanos_local(t, -300).unwrap(), "2025-11-24 04:00:00");
+        assert_eq!(relative(t, t + 125_000_000_000).unwrap(), "2m 5s ago");
+        assert_eq!(relative(t, t - 3 * 86_400_000_000_000 - 5).unwrap(), "in 3d");
+        assert_eq!(relative(-5, t), None);
     }
 }

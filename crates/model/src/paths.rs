@@ -1,0 +1,65 @@
+//! The paths a source answers (design contract 2): a live Nomad agent and a static
+//! snapshot folder serve the same ones, so one set of builders serves the app, the CLI and
+//! the test double. IDs and names are percent-encoded as path segments: job IDs may hold
+//! `/` (dispatched jobs) and any name may hold characters a URL gives meaning to.
+
+/// `v1/allocations`
+pub fn allocations() -> String {
+    "v1/allocations".to_owned()
+}
+
+/// `v1/allocation/<id>`
+pub fn allocation(id: &str) -> String {
+    format!("v1/allocation/{}", segment(id))
+}
+
+/// `v1/job/<job>/allocations`
+pub fn job_allocations(job_id: &str) -> String {
+    format!("v1/job/{}/allocations", segment(job_id))
+}
+
+/// `v1/node/<node>/allocations`
+pub fn node_allocations(node_id: &str) -> String {
+    format!("v1/node/{}/allocations", segment(node_id))
+}
+
+/// A source base URL joined with a path: exactly one `/` between them, whatever the base
+/// ends with (`demo`, `demo/`, `https://nomad:4646`, `/snapshots/x/`).
+pub fn join(base: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let path = path.trim_start_matches('/');
+    if base.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{base}/{path}")
+    }
+}
+
+/// Percent-encode one path segment (RFC 3986 unreserved characters stay as they are).
+pub fn segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_encode_segments() {
+        assert_eq!(allocation("a8198d79-cfdb-6593-a999-1e9adabcba2e"), "v1/allocation/a8198d79-cfdb-6593-a999-1e9adabcba2e");
+        assert_eq!(job_allocations("batch/dispatch-1617658691-953e00d9"), "v1/job/batch%2Fdispatch-1617658691-953e00d9/allocations");
+        assert_eq!(job_allocations("a b?c#d"), "v1/job/a%20b%3Fc%23d/allocations");
+        assert_eq!(node_allocations("é"), "v1/node/%C3%A9/allocations");
+        assert_eq!(join("demo/", "v1/allocations"), "demo/v1/allocations");
+        assert_eq!(join("https://nomad.example:4646", "/v1/allocations"), "https://nomad.example:4646/v1/allocations");
+        assert_eq!(join("", "v1/allocations"), "v1/allocations");
+    }
+}
