@@ -54,12 +54,21 @@ mod tests {
 
     #[test]
     fn paths_encode_segments() {
-        assert_eq!(allocation("a8198d79-cfdb-6593-a999-1e9adabcba2e"), "v1/allocation/a8198d79-cfdb-6593-a999-1e9adabcba2e");
-        assert_eq!(job_allocations("batch/dispatch-1617658691-953e00d9"), "v1/job/batch%2Fdispatch-1617658691-953e00d9/allocations");
+        assert_eq!(
+            allocation("a8198d79-cfdb-6593-a999-1e9adabcba2e"),
+            "v1/allocation/a8198d79-cfdb-6593-a999-1e9adabcba2e"
+        );
+        assert_eq!(
+            job_allocations("batch/dispatch-1617658691-953e00d9"),
+            "v1/job/batch%2Fdispatch-1617658691-953e00d9/allocations"
+        );
         assert_eq!(job_allocations("a b?c#d"), "v1/job/a%20b%3Fc%23d/allocations");
         assert_eq!(node_allocations("é"), "v1/node/%C3%A9/allocations");
         assert_eq!(join("demo/", "v1/allocations"), "demo/v1/allocations");
-        assert_eq!(join("https://nomad.example:4646", "/v1/allocations"), "https://nomad.example:4646/v1/allocations");
+        assert_eq!(
+            join("https://nomad.example:4646", "/v1/allocations"),
+            "https://nomad.example:4646/v1/allocations"
+        );
         assert_eq!(join("", "v1/allocations"), "v1/allocations");
     }
 }

@@ -59,7 +59,8 @@ fn rescheduled_three_times_across_nodes() {
     assert!(oom, "B was OOM killed");
     assert_eq!(b.previous_allocation, A);
     let c = &demo(&paths::allocation(C))[0];
-    let pull = c.task_states.values().flat_map(|t| &t.events).find(|e| e.r#type == TaskEventType::DriverFailure);
+    let pull =
+        c.task_states.values().flat_map(|t| &t.events).find(|e| e.r#type == TaskEventType::DriverFailure);
     assert!(event_message(pull.unwrap()).contains("Failed to pull"));
     let d = &demo(&paths::allocation(D))[0];
     assert_eq!(d.client_status, ClientStatus::Running);
@@ -100,4 +101,17 @@ fn preemption_lost_and_unrescheduled_stories() {
     let pending = &demo(&paths::allocation("6a589f20-60b0-3dc9-f185-db1cd23a2f1e"))[0];
     assert!(!pending.followup_eval_id.is_empty());
     assert!(!pending.failed_without_reschedule(), "a follow-up evaluation will reschedule it");
+}
+
+#[test]
+fn each_attempt_says_how_it_ended() {
+    let summary = |id: &str| end_summary(&demo(&paths::allocation(id))[0]);
+    assert_eq!(summary(B).unwrap(), "api: OOM killed (exit code 137)");
+    assert!(summary(C).unwrap().starts_with("api: Failed to pull"), "{:?}", summary(C));
+    assert_eq!(summary(D), None, "still running");
+    assert!(summary("c60c21f5-2d70-520c-b284-8fcd2739ac5d").unwrap().starts_with("preempted by 88024b75"));
+    assert_eq!(
+        summary("0cfe9036-7562-9a01-b5c0-677596670bf7").unwrap(),
+        "lost: alloc is lost since its node is down"
+    );
 }

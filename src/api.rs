@@ -1,0 +1,256 @@
+//! The one HTTP client module: GET a source path, with download progress, and turn every
+//! way it can fail into a `FetchError` that says what failed and what to do. Nomad answers
+//! errors with plain-text bodies (nomad-model.md §4.6), which are kept and shown as text.
+
+use allocscope_model::DecodeError;
+use std::fmt;
+
+/// Bodies beyond this are refused before decoding: the browser tab would run out of memory
+/// long before the table became useful.
+pub const MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
+
+/// How much of an error body is kept for display.
+const MAX_ERROR_BODY_CHARS: usize = 2000;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub received: u64,
+    /// From `Content-Length`, when the server sent one.
+    pub total: Option<u64>,
+}
+
+impl Progress {
+    pub fn describe(&self) -> String {
+        match self.total {
+            Some(t) if t > 0 => format!("{} of {}", bytes(self.received), bytes(t)),
+            _ => bytes(self.received),
+        }
+    }
+
+    pub fn percent(&self) -> Option<u8> {
+        self.total.filter(|t| *t > 0).map(|t| ((self.received.min(t) * 100) / t) as u8)
+    }
+}
+
+/// `1.5 MB`-style sizes.
+pub fn bytes(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{:.1} KB", n as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchError {
+    pub url: String,
+    pub kind: FetchErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FetchErrorKind {
+    /// No HTTP answer at all: connection refused, DNS, CORS, offline.
+    Network(String),
+    /// An HTTP error status with the server's text.
+    Http { status: u16, status_text: String, body: String },
+    /// The body is larger than the app will hold.
+    TooLarge { bytes: u64 },
+    /// The body arrived but is not allocation JSON.
+    Decode(DecodeError),
+}
+
+impl FetchError {
+    pub fn network(url: &str, detail: impl Into<String>) -> FetchError {
+        FetchError { url: url.to_owned(), kind: FetchErrorKind::Network(detail.into()) }
+    }
+
+    pub fn http(url: &str, status: u16, status_text: &str, body: &str) -> FetchError {
+        let body = body.trim();
+        let mut shown: String = body.chars().take(MAX_ERROR_BODY_CHARS).collect();
+        if shown.len() < body.len() {
+            shown.push_str(" …");
+        }
+        FetchError {
+            url: url.to_owned(),
+            kind: FetchErrorKind::Http { status, status_text: status_text.to_owned(), body: shown },
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.kind, FetchErrorKind::Http { status: 404, .. })
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self.kind {
+            FetchErrorKind::Http { status, .. } => Some(status),
+            _ => None,
+        }
+    }
+
+    /// One line: what happened.
+    pub fn headline(&self) -> String {
+        match &self.kind {
+            FetchErrorKind::Network(_) => "The source could not be reached".to_owned(),
+            FetchErrorKind::Http { status, status_text, .. } => {
+                let text = if status_text.is_empty() { reason(*status) } else { status_text.as_str() };
+                format!("The source answered {status} {text}").trim_end().to_owned()
+            }
+            FetchErrorKind::TooLarge { bytes: n } => format!("The response is too large ({})", bytes(*n)),
+            FetchErrorKind::Decode(_) => "The response is not allocation JSON".to_owned(),
+        }
+    }
+
+    /// The detail a user needs to act: the server's own text, or the decoder's position.
+    pub fn detail(&self) -> String {
+        match &self.kind {
+            FetchErrorKind::Network(d) => d.clone(),
+            FetchErrorKind::Http { body, .. } if body.starts_with('<') => {
+                "(the server sent an HTML error page)".to_owned()
+            }
+            FetchErrorKind::Http { body, .. } => body.clone(),
+            FetchErrorKind::TooLarge { .. } => String::new(),
+            FetchErrorKind::Decode(e) => e.to_string(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn advice(&self) -> String {
+        match &self.kind {
+            FetchErrorKind::Network(_) => "Check that the address is right and the server is up. A Nomad agent on another origin needs a same-origin proxy or CORS headers (see the README).".to_owned(),
+            FetchErrorKind::Http { status: 404, .. } => "Nothing is at this path: the allocation or job may have been garbage-collected, or the source URL is wrong.".to_owned(),
+            FetchErrorKind::Http { status: 403, .. } => "Nomad refused the request: the ACL token is missing or lacks read-job on this namespace.".to_owned(),
+            FetchErrorKind::Http { status: 400, .. } => "Nomad rejected the request's parameters; its message above says which.".to_owned(),
+            FetchErrorKind::Http { status: 500..=599, .. } => "The server failed. Nomad's message above says why (no leader, unknown region, …); retry once it recovers.".to_owned(),
+            FetchErrorKind::Http { .. } => "The request failed; retry, or check the source URL.".to_owned(),
+            FetchErrorKind::TooLarge { .. } => format!("allocscope holds at most {} per response; scope the view to a job or a node.", bytes(MAX_BODY_BYTES)),
+            FetchErrorKind::Decode(e) => e.hint().map(str::to_owned).unwrap_or_else(|| "Point the source at a Nomad API or a snapshot folder.".to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.headline(), self.url, self.detail())
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+/// A successful response body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    /// `X-Nomad-Index`: present on a live agent, absent on a static snapshot.
+    pub nomad_index: Option<u64>,
+}
+
+/// GET `url`, reporting progress while the body streams in.
+pub async fn get(url: &str, on_progress: &dyn Fn(Progress)) -> Result<Fetched, FetchError> {
+    let resp = gloo_net::http::Request::get(url)
+        .send()
+        .await
+        .map_err(|e| FetchError::network(url, e.to_string()))?;
+    let headers = resp.headers();
+    let nomad_index = headers.get("X-Nomad-Index").and_then(|v| v.trim().parse().ok());
+    if !resp.ok() {
+        let body = resp.text().await.unwrap_or_default();
+        return Err(FetchError::http(url, resp.status(), &resp.status_text(), &body));
+    }
+    let total = headers.get("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(t) = total.filter(|t| *t > MAX_BODY_BYTES) {
+        return Err(FetchError { url: url.to_owned(), kind: FetchErrorKind::TooLarge { bytes: t } });
+    }
+    let bytes = read_body(url, resp.body(), total, on_progress).await?;
+    Ok(Fetched { bytes, nomad_index })
+}
+
+/// Read a body chunk by chunk so a large download shows progress.
+async fn read_body(
+    url: &str,
+    body: Option<web_sys::ReadableStream>,
+    total: Option<u64>,
+    on_progress: &dyn Fn(Progress),
+) -> Result<Vec<u8>, FetchError> {
+    use wasm_bindgen::JsCast;
+    let Some(stream) = body else {
+        return Ok(Vec::new());
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut buf: Vec<u8> = Vec::with_capacity(total.unwrap_or(0).min(MAX_BODY_BYTES) as usize);
+    let mut reported = 0u64;
+    on_progress(Progress { received: 0, total });
+    loop {
+        let result = wasm_bindgen_futures::JsFuture::from(reader.read())
+            .await
+            .map_err(|e| FetchError::network(url, format!("the download broke off: {}", js_text(&e))))?;
+        let done =
+            js_sys::Reflect::get(&result, &"done".into()).ok().and_then(|v| v.as_bool()).unwrap_or(true);
+        if done {
+            break;
+        }
+        let value = js_sys::Reflect::get(&result, &"value".into()).unwrap_or_default();
+        let chunk = js_sys::Uint8Array::new(&value);
+        let at = buf.len();
+        let n = chunk.length() as usize;
+        if (at + n) as u64 > MAX_BODY_BYTES {
+            let _ = reader.cancel();
+            return Err(FetchError {
+                url: url.to_owned(),
+                kind: FetchErrorKind::TooLarge { bytes: (at + n) as u64 },
+            });
+        }
+        buf.resize(at + n, 0);
+        chunk.copy_to(&mut buf[at..]);
+        // Re-rendering on every chunk would cost more than the download; report every 256 KB.
+        if buf.len() as u64 - reported >= 256 * 1024 {
+            reported = buf.len() as u64;
+            on_progress(Progress { received: reported, total });
+        }
+    }
+    Ok(buf)
+}
+
+fn js_text(v: &wasm_bindgen::JsValue) -> String {
+    v.as_string()
+        .or_else(|| js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_what_happened_and_what_to_do() {
+        let e = FetchError::http("demo/v1/allocation/x", 500, "", "No cluster leader\n");
+        assert_eq!(e.headline(), "The source answered 500 Internal Server Error");
+        assert_eq!(e.detail(), "No cluster leader");
+        assert!(e.advice().contains("no leader"));
+        let e = FetchError::http("u", 404, "File not found", "<!DOCTYPE HTML><html>…");
+        assert!(e.is_not_found());
+        assert_eq!(e.headline(), "The source answered 404 File not found");
+        assert_eq!(e.detail(), "(the server sent an HTML error page)");
+        let e = FetchError::http("u", 403, "Forbidden", "Permission denied");
+        assert!(e.advice().contains("ACL token"));
+        let long = "x".repeat(5000);
+        let e = FetchError::http("u", 500, "", &long);
+        assert!(e.detail().len() < 2100);
+        assert_eq!(bytes(1536), "1.5 KB");
+        assert_eq!(Progress { received: 50, total: Some(200) }.percent(), Some(25));
+    }
+}

@@ -1,0 +1,220 @@
+//! `#/allocations`: the allocation list, with its filters, search and sort in the route's
+//! query so a link reproduces the view. Scoped to a job (`job=`, fetched from the job's own
+//! list) or a node (`node=`).
+
+use crate::components::badges::{ClientStatusBadge, DesiredStatusBadge, Indicators};
+use crate::components::copy_button::CopyButton;
+use crate::components::error_panel::ErrorPanel;
+use crate::components::loading::Loading;
+use crate::components::time::Time;
+use crate::routes::Route;
+use crate::store::{fetch_list, use_list, use_store, ListData, Shared};
+use allocscope_model::{paths, select, short_id, status_facets, ListQuery, SortKey};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+/// Rows rendered at once; beyond this the list says how many more there are.
+pub const MAX_ROWS: usize = 1000;
+
+#[component]
+pub fn AllocationListPage() -> Html {
+    let location = use_location();
+    let navigator = use_navigator();
+    let query: ListQuery = location.and_then(|l| l.query::<ListQuery>().ok()).unwrap_or_default();
+    let path = if query.job.is_empty() { paths::allocations() } else { paths::job_allocations(&query.job) };
+    let entry = use_list(path.clone());
+    let store = use_store();
+    let on_query = {
+        let navigator = navigator.clone();
+        Callback::from(move |q: ListQuery| {
+            if let Some(n) = &navigator {
+                let _ = n.push_with_query(&Route::Allocations, &q);
+            }
+        })
+    };
+    let on_search = Callback::from(move |q: ListQuery| {
+        if let Some(n) = &navigator {
+            let _ = n.replace_with_query(&Route::Allocations, &q);
+        }
+    });
+    let on_retry = {
+        let (store, path) = (store.clone(), path.clone());
+        Callback::from(move |_| fetch_list(&store, path.clone()))
+    };
+    match (entry.data, entry.loading, entry.error) {
+        (Some(data), _, error) => html! {
+            <>
+                if let Some(e) = error { <ErrorPanel error={e} on_retry={on_retry} compact=true /> }
+                <AllocationListView {data} {query} {on_query} {on_search} />
+            </>
+        },
+        (None, _, Some(e)) => html! {
+            <section class="page"><h1>{"Allocations"}</h1><ErrorPanel error={e} on_retry={on_retry} /></section>
+        },
+        (None, progress, None) => html! {
+            <section class="page"><h1>{"Allocations"}</h1><Loading what="allocations" {progress} /></section>
+        },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AllocationListViewProps {
+    pub data: Shared<ListData>,
+    pub query: ListQuery,
+    /// Navigation that should be a history entry (facets, sort, scope).
+    pub on_query: Callback<ListQuery>,
+    /// Typing in the search box: replaces the history entry.
+    pub on_search: Callback<ListQuery>,
+}
+
+#[component]
+pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
+    let q = &props.query;
+    let rows = {
+        let data = props.data.clone();
+        use_memo((props.data.clone(), q.clone()), move |(_, q)| select(&data.allocs, &data.index, q))
+    };
+    let facets = {
+        let data = props.data.clone();
+        use_memo((props.data.clone(), q.clone()), move |(_, q)| status_facets(&data.allocs, &data.index, q))
+    };
+    let all = &props.data.allocs;
+    let selected = q.statuses();
+
+    let oninput = {
+        let (q, cb) = (q.clone(), props.on_search.clone());
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            cb.emit(ListQuery { q: input.value(), ..q.clone() });
+        })
+    };
+    let scope_chip = |label: &str, value: &str, clear: ListQuery| -> Html {
+        if value.is_empty() {
+            return html! {};
+        }
+        let cb = props.on_query.clone();
+        html! {
+            <span class="chip">{ format!("{label}: ") }<strong>{ value.to_owned() }</strong>
+                <button type="button" class="chip-clear" aria-label={format!("Remove the {label} scope")}
+                    onclick={move |_| cb.emit(clear.clone())}>{"×"}</button>
+            </span>
+        }
+    };
+    let header = |key: SortKey, label: &str| -> Html {
+        let active = q.sort_key() == key;
+        let aria = active.then(|| if q.descending() { "descending" } else { "ascending" });
+        let arrow = if active {
+            if q.descending() {
+                " ▾"
+            } else {
+                " ▴"
+            }
+        } else {
+            ""
+        };
+        let (cb, next) = (props.on_query.clone(), q.sorted_by(key));
+        html! {
+            <th aria-sort={aria}>
+                <button type="button" class="sort" data-sort={key.as_str()} onclick={move |_| cb.emit(next.clone())}>
+                    { label.to_owned() }{ arrow }
+                </button>
+            </th>
+        }
+    };
+    let facet_buttons = facets.iter().map(|(status, count)| {
+        let pressed = selected.contains(status);
+        let (cb, next) = (props.on_query.clone(), q.toggle_status(status));
+        let class = classes!("facet", pressed.then_some("on"), (*count == 0).then_some("zero"));
+        html! {
+            <button type="button" {class} aria-pressed={pressed.to_string()} data-status={status.as_str().to_owned()}
+                onclick={move |_| cb.emit(next.clone())}>
+                { status.as_str().to_owned() }{" "}<span class="count">{ *count }</span>
+            </button>
+        }
+    });
+    let shown = rows.len().min(MAX_ROWS);
+    let body = if all.is_empty() {
+        html! { <p class="empty">{"The source has no allocations."}</p> }
+    } else if rows.is_empty() {
+        let (cb, cleared) = (props.on_query.clone(), ListQuery { job: q.job.clone(), ..Default::default() });
+        html! {
+            <p class="empty">{"No allocation matches these filters. "}
+                <button type="button" class="link" onclick={move |_| cb.emit(cleared.clone())}>{"Clear the filters"}</button>
+            </p>
+        }
+    } else {
+        html! {
+            <table class="allocs">
+                <thead><tr>
+                    { header(SortKey::Id, "ID") }
+                    { header(SortKey::Name, "Name") }
+                    { header(SortKey::Job, "Job") }
+                    { header(SortKey::Group, "Group") }
+                    { header(SortKey::Namespace, "Namespace") }
+                    { header(SortKey::Node, "Node") }
+                    { header(SortKey::Status, "Status") }
+                    { header(SortKey::Desired, "Desired") }
+                    { header(SortKey::Version, "Version") }
+                    { header(SortKey::Restarts, "Restarts") }
+                    { header(SortKey::Created, "Created") }
+                    { header(SortKey::Modified, "Modified") }
+                    <th>{"Fate"}</th>
+                </tr></thead>
+                <tbody>
+                { for rows.iter().take(MAX_ROWS).map(|&i| {
+                    let a = &all[i];
+                    let node = if a.node_name.is_empty() { short_id(&a.node_id).to_owned() } else { a.node_name.clone() };
+                    let job_q = ListQuery { job: a.job_id.clone(), ..Default::default() };
+                    let node_q = ListQuery { node: a.node_id.clone(), ..Default::default() };
+                    html! {
+                        <tr key={a.id.clone()} data-id={a.id.clone()}>
+                            <td class="id">
+                                <Link<Route> to={Route::Allocation { id: a.id.clone() }} classes="mono">{ a.short_id().to_owned() }</Link<Route>>
+                                <CopyButton text={AttrValue::from(a.id.clone())} what="allocation ID" />
+                            </td>
+                            <td>{ a.name.clone() }</td>
+                            <td><Link<Route, ListQuery> to={Route::Allocations} query={Some(job_q)}>{ a.job_id.clone() }</Link<Route, ListQuery>></td>
+                            <td>{ a.task_group.clone() }</td>
+                            <td>{ a.namespace_or_default().to_owned() }</td>
+                            <td>
+                                if a.node_id.is_empty() { <span class="muted">{"not placed"}</span> }
+                                else { <Link<Route, ListQuery> to={Route::Allocations} query={Some(node_q)}>{ node }</Link<Route, ListQuery>> }
+                            </td>
+                            <td><ClientStatusBadge status={a.client_status.clone()} /></td>
+                            <td><DesiredStatusBadge status={a.desired_status.clone()} /></td>
+                            <td class="num">{ a.job_version().map(|v| v.to_string()).unwrap_or_default() }</td>
+                            <td class="num">{ a.total_restarts() }</td>
+                            <td><Time ns={Some(a.create_time)} relative=true /></td>
+                            <td><Time ns={Some(a.modify_time)} relative=true /></td>
+                            <td><Indicators alloc={a.clone()} /></td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+        }
+    };
+    html! {
+        <section class="page list-page">
+            <div class="page-head">
+                <h1>{"Allocations"}</h1>
+                <span class="scopes">
+                    { scope_chip("job", &q.job, ListQuery { job: String::new(), ..q.clone() }) }
+                    { scope_chip("node", &q.node, ListQuery { node: String::new(), ..q.clone() }) }
+                    { scope_chip("namespace", &q.namespace, ListQuery { namespace: String::new(), ..q.clone() }) }
+                    { scope_chip("group", &q.group, ListQuery { group: String::new(), ..q.clone() }) }
+                </span>
+            </div>
+            <div class="toolbar">
+                <input type="search" id="search" class="search" aria-label="Search allocations"
+                    placeholder="Search, or id: name: job: node: status: task: ns:" value={q.q.clone()} {oninput} />
+                <span class="count-line" aria-live="polite">
+                    { format!("{} of {} allocations", rows.len(), all.len()) }
+                    if rows.len() > shown { { format!(" (showing the first {shown}: refine the search)") } }
+                </span>
+            </div>
+            <div class="facets" role="group" aria-label="Filter by client status">{ for facet_buttons }</div>
+            { body }
+        </section>
+    }
+}

@@ -1,0 +1,272 @@
+//! The app's data: every list and allocation fetched from the source, with its loading and
+//! error state. A failed refresh keeps what was already shown (the error is shown beside
+//! it). The reducer is plain Rust; fetching is started by the hooks at the bottom.
+
+use crate::api::{self, FetchError, FetchErrorKind, Progress};
+use crate::source::Source;
+use allocscope_model::{decode, Allocation, DecodeOptions, ListIndex};
+use std::collections::HashMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// A shared, immutable value compared by identity, so props and contexts holding large
+/// data compare in O(1).
+#[derive(Debug)]
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> Shared<T> {
+    pub fn new(v: T) -> Self {
+        Shared(Rc::new(v))
+    }
+}
+
+/// A decoded allocation list with its search index.
+#[derive(Debug, PartialEq)]
+pub struct ListData {
+    pub allocs: Vec<Allocation>,
+    pub index: ListIndex,
+    /// `X-Nomad-Index` when the source is a live agent.
+    pub nomad_index: Option<u64>,
+}
+
+impl ListData {
+    pub fn new(allocs: Vec<Allocation>, nomad_index: Option<u64>) -> ListData {
+        let index = ListIndex::new(&allocs);
+        ListData { allocs, index, nomad_index }
+    }
+}
+
+/// One allocation as read from `v1/allocation/<id>`, with the text it came as.
+#[derive(Debug, PartialEq)]
+pub struct AllocData {
+    pub alloc: Allocation,
+    pub raw: String,
+}
+
+/// What is known about one remote resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry<T> {
+    pub data: Option<T>,
+    pub loading: Option<Progress>,
+    pub error: Option<FetchError>,
+}
+
+impl<T> Default for Entry<T> {
+    fn default() -> Self {
+        Entry { data: None, loading: None, error: None }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Store {
+    pub source: Source,
+    pub lists: HashMap<String, Entry<Shared<ListData>>>,
+    pub allocs: HashMap<String, Entry<Shared<AllocData>>>,
+}
+
+impl Store {
+    pub fn new(source: Source) -> Store {
+        Store { source, lists: HashMap::new(), allocs: HashMap::new() }
+    }
+
+    pub fn list(&self, path: &str) -> Entry<Shared<ListData>> {
+        self.lists.get(path).cloned().unwrap_or_default()
+    }
+
+    pub fn alloc(&self, id: &str) -> Entry<Shared<AllocData>> {
+        self.allocs.get(id).cloned().unwrap_or_default()
+    }
+
+    /// Every allocation the store holds, full ones and list stubs, for building chains.
+    pub fn known_allocations(&self) -> Vec<Allocation> {
+        let mut out: Vec<Allocation> = Vec::new();
+        for e in self.allocs.values() {
+            if let Some(d) = &e.data {
+                out.push(d.alloc.clone());
+            }
+        }
+        for e in self.lists.values() {
+            if let Some(d) = &e.data {
+                out.extend(d.allocs.iter().cloned());
+            }
+        }
+        out
+    }
+}
+
+pub enum Action {
+    ListStarted(String),
+    ListProgress(String, Progress),
+    ListDone(String, Result<Shared<ListData>, FetchError>),
+    AllocStarted(String),
+    AllocDone(String, Result<Shared<AllocData>, FetchError>),
+}
+
+impl Reducible for Store {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::ListStarted(path) => {
+                let e = next.lists.entry(path).or_default();
+                e.loading = Some(Progress::default());
+            }
+            Action::ListProgress(path, p) => {
+                let e = next.lists.entry(path).or_default();
+                if e.loading.is_some() {
+                    e.loading = Some(p);
+                }
+            }
+            Action::ListDone(path, result) => {
+                let e = next.lists.entry(path).or_default();
+                e.loading = None;
+                match result {
+                    Ok(d) => {
+                        e.data = Some(d);
+                        e.error = None;
+                    }
+                    Err(err) => e.error = Some(err),
+                }
+            }
+            Action::AllocStarted(id) => {
+                let e = next.allocs.entry(id).or_default();
+                e.loading = Some(Progress::default());
+            }
+            Action::AllocDone(id, result) => {
+                let e = next.allocs.entry(id).or_default();
+                e.loading = None;
+                match result {
+                    Ok(d) => {
+                        e.data = Some(d);
+                        e.error = None;
+                    }
+                    Err(err) => e.error = Some(err),
+                }
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+/// The store in context. Yew compares handles by the state each was rendered with (not
+/// the live state a handle derefs to), and `Store` compares cheaply: its large values are
+/// `Shared`, compared by identity.
+#[derive(Clone, PartialEq)]
+pub struct StoreContext(pub UseReducerHandle<Store>);
+
+fn decode_error(url: &str, e: allocscope_model::DecodeError) -> FetchError {
+    FetchError { url: url.to_owned(), kind: FetchErrorKind::Decode(e) }
+}
+
+/// Fetch and decode a list path into the store.
+pub fn fetch_list(store: &StoreContext, path: String) {
+    let dispatcher = store.0.dispatcher();
+    let url = store.0.source.url(&path);
+    dispatcher.dispatch(Action::ListStarted(path.clone()));
+    wasm_bindgen_futures::spawn_local(async move {
+        let progress = {
+            let (d, p) = (dispatcher.clone(), path.clone());
+            move |pr: Progress| d.dispatch(Action::ListProgress(p.clone(), pr))
+        };
+        let result = api::get(&url, &progress).await.and_then(|f| {
+            let decoded = decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| decode_error(&url, e))?;
+            Ok(Shared::new(ListData::new(decoded.allocations, f.nomad_index)))
+        });
+        dispatcher.dispatch(Action::ListDone(path, result));
+    });
+}
+
+/// Fetch one full allocation into the store.
+pub fn fetch_alloc(store: &StoreContext, id: String) {
+    let dispatcher = store.0.dispatcher();
+    let url = store.0.source.url(&allocscope_model::paths::allocation(&id));
+    dispatcher.dispatch(Action::AllocStarted(id.clone()));
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = api::get(&url, &|_| {}).await.and_then(|f| {
+            let mut decoded = decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| decode_error(&url, e))?;
+            if decoded.allocations.len() != 1 {
+                return Err(FetchError::http(&url, 200, "OK", "expected one allocation in the response"));
+            }
+            let alloc = decoded.allocations.remove(0);
+            Ok(Shared::new(AllocData { alloc, raw: String::from_utf8_lossy(&f.bytes).into_owned() }))
+        });
+        dispatcher.dispatch(Action::AllocDone(id, result));
+    });
+}
+
+#[hook]
+pub fn use_store() -> StoreContext {
+    use_context::<StoreContext>().expect("the App provides the store")
+}
+
+/// A list from the store, fetched the first time a view asks for it.
+#[hook]
+pub fn use_list(path: String) -> Entry<Shared<ListData>> {
+    let store = use_store();
+    let entry = store.0.list(&path);
+    {
+        let store = store.clone();
+        use_effect_with(path.clone(), move |path| {
+            if !store.0.lists.contains_key(path) {
+                fetch_list(&store, path.clone());
+            }
+        });
+    }
+    entry
+}
+
+/// Like `use_list`, for a path not known yet (the hook must run on every render).
+#[hook]
+pub fn use_list_opt(path: Option<String>) -> Entry<Shared<ListData>> {
+    let store = use_store();
+    let entry = path.as_deref().map(|p| store.0.list(p)).unwrap_or_default();
+    {
+        let store = store.clone();
+        use_effect_with(path, move |path| {
+            if let Some(path) = path {
+                if !store.0.lists.contains_key(path) {
+                    fetch_list(&store, path.clone());
+                }
+            }
+        });
+    }
+    entry
+}
+
+/// Full allocations from the store, each fetched the first time a view asks for it.
+#[hook]
+pub fn use_allocs(ids: Vec<String>) -> Vec<Entry<Shared<AllocData>>> {
+    let store = use_store();
+    let entries = ids.iter().map(|id| store.0.alloc(id)).collect();
+    {
+        let store = store.clone();
+        use_effect_with(ids, move |ids| {
+            for id in ids {
+                if !store.0.allocs.contains_key(id) {
+                    fetch_alloc(&store, id.clone());
+                }
+            }
+        });
+    }
+    entries
+}
