@@ -17,7 +17,7 @@
 
 use crate::allocation::Allocation;
 use crate::lenient::{repair_numeric_strings, repair_text, Warning};
-use crate::scan::{line_col, locate, JsonPath, Seg};
+use crate::scan::{line_col, locate, path_at, trailing_comma_container, JsonPath, Seg};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
@@ -189,60 +189,37 @@ fn decode_list_fast(text: &[u8]) -> Result<Decoded, DecodeError> {
             check_list(&allocations, text)?;
             Ok(Decoded { form: Form::List, allocations, warnings: Vec::new(), skipped: 0 })
         }
-        Err(_) => {
+        Err(e) => {
             // Not-JSON is the more basic problem: report a syntax error before a type error
             // that happens to come earlier in the file.
-            if let Err(e) = serde_json::from_slice::<Value>(text) {
-                return Err(syntax_error(&e, text, 0));
+            if let Err(syntax) = serde_json::from_slice::<Value>(text) {
+                return Err(syntax_error(&syntax, text, 0));
             }
-            Err(explain_typed_failure::<Vec<Allocation>>(text, 0, &[]))
+            Err(typed_error(&e, text, &[]))
         }
     }
 }
 
-/// Run the typed decode again with path tracking to say where and why it failed.
-fn explain_typed_failure<T: serde::de::DeserializeOwned>(
-    text: &[u8],
-    base_offset: usize,
-    base: &[Seg],
-) -> DecodeError {
-    let slice = &text[base_offset..];
-    let mut de = serde_json::Deserializer::from_slice(slice);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
-    let (path, err) = match result {
-        Ok(_) => match de.end() {
-            Ok(()) => {
-                return DecodeError::new(
-                    DecodeErrorKind::Data,
-                    "$".into(),
-                    (1, 1),
-                    "the data could not be decoded".into(),
-                )
+/// A typed decode of `text` failed with `e`: name the path from the position. (serde_json
+/// knows the position but not the path; the scanner knows paths. Doing it this way keeps a
+/// single instantiation of the allocation deserializer in the wasm bundle.)
+fn typed_error(e: &serde_json::Error, text: &[u8], prefix: &[Seg]) -> DecodeError {
+    let mut pos = (e.line(), e.column());
+    let offset = offset_of(text, pos).unwrap_or(text.len());
+    let inner = path_at(text, offset).0;
+    let kind = match e.classify() {
+        serde_json::error::Category::Data => {
+            // Point at the start of the rejected value, as lenient warnings do.
+            if let Some(start) = locate(text, &inner) {
+                pos = line_col(text, start);
             }
-            Err(e) => (JsonPath(base.to_vec()), e),
-        },
-        Err(e) => {
-            let mut p = base.to_vec();
-            p.extend(JsonPath::from(e.path()).0);
-            (JsonPath(p), e.into_inner())
+            DecodeErrorKind::Data
         }
-    };
-    let kind = match err.classify() {
-        serde_json::error::Category::Data => DecodeErrorKind::Data,
         _ => DecodeErrorKind::Syntax,
     };
-    let pos = absolute(text, base_offset, err.line(), err.column());
-    DecodeError::new(kind, path.to_string(), pos, strip_position(&err))
-}
-
-/// Convert a position inside `text[base..]` to one in `text`.
-fn absolute(text: &[u8], base: usize, line: usize, column: usize) -> (usize, usize) {
-    let (bl, bc) = line_col(text, base);
-    if line <= 1 {
-        (bl, bc + column.saturating_sub(1))
-    } else {
-        (bl + line - 1, column)
-    }
+    let mut path = prefix.to_vec();
+    path.extend(inner);
+    DecodeError::new(kind, JsonPath(path).to_string(), pos, strip_position(e))
 }
 
 fn strip_position(e: &serde_json::Error) -> String {
@@ -251,27 +228,28 @@ fn strip_position(e: &serde_json::Error) -> String {
     s.strip_suffix(&suffix).map(str::to_owned).unwrap_or(s)
 }
 
+/// A syntax error in the record that starts at `record_start`.
 fn syntax_error(e: &serde_json::Error, text: &[u8], record_start: usize) -> DecodeError {
-    // serde_json's Value parser does not know paths; the same bytes through a path-tracking
-    // Value decode tell where the parser was when it stopped.
-    let mut de = serde_json::Deserializer::from_slice(&text[record_start..]);
-    let path = match serde_path_to_error::deserialize::<_, Value>(&mut de) {
-        Err(pe) => JsonPath::from(pe.path()).to_string(),
-        Ok(_) => "$".into(),
-    };
     let kind = match e.classify() {
         serde_json::error::Category::Data => DecodeErrorKind::Data,
         _ => DecodeErrorKind::Syntax,
     };
     let mut pos = (e.line(), e.column());
+    let offset = offset_of(text, pos).unwrap_or(text.len());
     let message = strip_position(e);
+    let record = &text[record_start..];
+    let mut path = path_at(record, offset.saturating_sub(record_start));
     if message.starts_with("trailing comma") {
-        // serde_json stops at the bracket after the comma; point at the comma itself.
-        if let Some(comma) = offset_of(text, pos).and_then(|o| text[..o].iter().rposition(|&b| b == b',')) {
+        // serde_json stops at the bracket after the comma; point at the comma itself, and
+        // name the array or object it sits in.
+        if let Some(comma) = text[..offset].iter().rposition(|&b| b == b',') {
             pos = line_col(text, comma);
+            if let Some(container) = trailing_comma_container(record, comma - record_start) {
+                path = container;
+            }
         }
     }
-    DecodeError::new(kind, path, pos, message)
+    DecodeError::new(kind, path.to_string(), pos, message)
 }
 
 /// Byte offset of a 1-based line and column.
@@ -300,27 +278,28 @@ fn decode_records(
     opts: DecodeOptions,
     mut warnings: Vec<Warning>,
 ) -> Result<Decoded, DecodeError> {
-    let mut records: Vec<(usize, Value)> = Vec::new();
+    let mut records: Vec<(usize, usize, Value)> = Vec::new();
     let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<Value>();
     let mut start = skip_ws(text, 0);
     loop {
         match stream.next() {
             None => break,
             Some(Ok(v)) => {
-                records.push((start, v));
-                start = skip_ws(text, stream.byte_offset());
+                let end = stream.byte_offset();
+                records.push((start, end, v));
+                start = skip_ws(text, end);
             }
             Some(Err(e)) => return Err(syntax_error(&e, text, start)),
         }
     }
     let form = match records.as_slice() {
-        [(_, Value::Array(_))] => Form::List,
-        [(_, _)] => Form::Single,
+        [(_, _, Value::Array(_))] => Form::List,
+        [(_, _, _)] => Form::Single,
         _ => Form::Ndjson,
     };
     let mut out = Decoded { form, allocations: Vec::new(), warnings: Vec::new(), skipped: 0 };
     let multi = records.len() > 1;
-    for (record_no, (offset, value)) in records.into_iter().enumerate() {
+    for (record_no, (offset, end, value)) in records.into_iter().enumerate() {
         // In NDJSON each line is its own document; name the line in the path.
         let base: Vec<Seg> = if multi { vec![Seg::Index(record_no)] } else { Vec::new() };
         let extracted = extract(value, offset, text, &mut out)?;
@@ -331,24 +310,7 @@ fn decode_records(
                 };
                 repair_numeric_strings(&mut v, &rel_path, &base, &position, &mut warnings);
             }
-            match serde_path_to_error::deserialize::<_, Allocation>(v) {
-                Ok(a) => out.allocations.push(a),
-                Err(e) => {
-                    let mut rel = rel_path.clone();
-                    rel.extend(JsonPath::from(e.path()).0);
-                    let pos = locate(&text[offset..], &rel)
-                        .map(|o| line_col(text, offset + o))
-                        .unwrap_or_else(|| line_col(text, offset));
-                    let mut full = base.clone();
-                    full.extend(rel);
-                    return Err(DecodeError::new(
-                        DecodeErrorKind::Data,
-                        JsonPath(full).to_string(),
-                        pos,
-                        e.into_inner().to_string(),
-                    ));
-                }
-            }
+            out.allocations.push(decode_record(text, offset, end, &base, rel_path, v, opts.lenient)?);
         }
     }
     // Text repairs and value repairs are found in two passes; report them in file order.
@@ -364,6 +326,49 @@ fn decode_records(
         ));
     }
     Ok(out)
+}
+
+/// Decode one allocation found at `rel_path` inside the record `text[start..end]`.
+///
+/// A plain allocation record is decoded from its own bytes, so errors carry exact
+/// positions. A value that was unwrapped from a container or repaired in lenient mode is
+/// decoded from its re-encoding; an error's path is then found in that text and its line
+/// and column by locating the same path in the original.
+fn decode_record(
+    text: &[u8],
+    start: usize,
+    end: usize,
+    prefix: &[Seg],
+    rel_path: Vec<Seg>,
+    value: Value,
+    lenient: bool,
+) -> Result<Allocation, DecodeError> {
+    let record = &text[start..end];
+    if rel_path.is_empty() && !lenient {
+        return serde_json::from_slice::<Allocation>(record).map_err(|e| {
+            let mut err = typed_error(&e, record, prefix);
+            // Positions inside the record are relative to it; make them absolute.
+            let offset = offset_of(record, (err.line, err.column)).unwrap_or(0);
+            (err.line, err.column) = line_col(text, start + offset);
+            err
+        });
+    }
+    let bytes = serde_json::to_vec(&value).unwrap_or_default();
+    serde_json::from_slice::<Allocation>(&bytes).map_err(|e| {
+        let offset = offset_of(&bytes, (e.line(), e.column())).unwrap_or(0);
+        let mut inner = rel_path.clone();
+        inner.extend(path_at(&bytes, offset).0);
+        let pos = locate(record, &inner)
+            .map(|o| line_col(text, start + o))
+            .unwrap_or_else(|| line_col(text, start));
+        let mut full = prefix.to_vec();
+        full.extend(inner);
+        let kind = match e.classify() {
+            serde_json::error::Category::Data => DecodeErrorKind::Data,
+            _ => DecodeErrorKind::Syntax,
+        };
+        DecodeError::new(kind, JsonPath(full).to_string(), pos, strip_position(&e))
+    })
 }
 
 /// Pull the allocation objects out of one top-level record, with their paths inside it.

@@ -36,21 +36,6 @@ fn is_plain_key(k: &str) -> bool {
     !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-impl From<&serde_path_to_error::Path> for JsonPath {
-    fn from(p: &serde_path_to_error::Path) -> Self {
-        use serde_path_to_error::Segment;
-        JsonPath(
-            p.iter()
-                .filter_map(|s| match s {
-                    Segment::Seq { index } => Some(Seg::Index(*index)),
-                    Segment::Map { key } => Some(Seg::Key(key.clone())),
-                    Segment::Enum { .. } | Segment::Unknown => None,
-                })
-                .collect(),
-        )
-    }
-}
-
 /// What the scanner saw.
 #[derive(Debug)]
 pub enum Event<'a> {
@@ -218,6 +203,37 @@ pub fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
         None => offset + 1,
     };
     (line, col)
+}
+
+/// The path of the innermost value that starts at or before `offset`: serde_json reports
+/// errors just past the token it rejected, so this names the value that was rejected.
+pub fn path_at(bytes: &[u8], offset: usize) -> JsonPath {
+    let mut last: Vec<Seg> = Vec::new();
+    scan(bytes, &mut |ev| {
+        if let Event::Value { path, offset: at } = ev {
+            if at > offset {
+                return false;
+            }
+            last.clear();
+            last.extend_from_slice(path);
+        }
+        true
+    });
+    JsonPath(last)
+}
+
+/// The path of the array or object that holds the trailing comma at `offset`.
+pub fn trailing_comma_container(bytes: &[u8], offset: usize) -> Option<JsonPath> {
+    let mut found = None;
+    scan(bytes, &mut |ev| match ev {
+        Event::TrailingComma { path, offset: at } if at == offset => {
+            found = Some(JsonPath(path.to_vec()));
+            false
+        }
+        Event::Value { offset: at, .. } if at > offset => false,
+        _ => true,
+    });
+    found
 }
 
 /// Byte offset where the value at `target` starts, if the scanner finds it.
