@@ -1,6 +1,8 @@
 //! Reusable view pieces. Every one renders from props (and the clock context) alone.
 
 pub mod badges;
+pub mod budget;
+pub mod cause_card;
 pub mod chain;
 pub mod copy_button;
 pub mod error_panel;
@@ -9,5 +11,7 @@ pub mod loading;
 pub mod placement;
 pub mod raw_json;
 pub mod resources;
+pub mod slot_history;
 pub mod tasks_table;
 pub mod time;
+pub mod timeline_view;

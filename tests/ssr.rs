@@ -42,7 +42,10 @@ fn Harness(props: &HarnessProps) -> Html {
 }
 
 async fn render(children: Html) -> String {
-    yew::LocalServerRenderer::<Harness>::with_props(HarnessProps { children }).hydratable(false).render().await
+    yew::LocalServerRenderer::<Harness>::with_props(HarnessProps { children })
+        .hydratable(false)
+        .render()
+        .await
 }
 
 fn read(path: &Path) -> Vec<Allocation> {
@@ -76,7 +79,9 @@ async fn list_shows_every_demo_allocation_with_facets() {
     let html = render(list_view(demo("v1/allocations"), ListQuery::default())).await;
     assert_eq!(rows(&html), 53);
     assert!(html.contains("53 of 53 allocations"));
-    for (status, n) in [("running", 30), ("complete", 13), ("failed", 6), ("lost", 2), ("pending", 1), ("unknown", 1)] {
+    for (status, n) in
+        [("running", 30), ("complete", 13), ("failed", 6), ("lost", 2), ("pending", 1), ("unknown", 1)]
+    {
         let facet = format!(r#">{status} <span class="count">{n}</span></button>"#);
         assert!(html.contains(&facet), "facet {status} {n}");
     }
@@ -84,7 +89,10 @@ async fn list_shows_every_demo_allocation_with_facets() {
     assert!(html.contains(r#"aria-sort="descending""#));
     assert!(html.contains("Created ▾"));
     // Rows link to the allocation and carry the row indicators.
-    assert!(html.contains(&format!(r##"href="#/allocations/{D}""##)) || html.contains(&format!(r#"href="/allocations/{D}""#)));
+    assert!(
+        html.contains(&format!(r##"href="#/allocations/{D}""##))
+            || html.contains(&format!(r#"href="/allocations/{D}""#))
+    );
     assert!(html.contains(">rescheduled</span>"));
     assert!(html.contains(">preempted</span>"));
     assert!(html.contains(">not rescheduled</span>"));
@@ -135,7 +143,10 @@ fn chain_for(id: &str) -> (Allocation, Option<ChainInput>) {
 #[tokio::test]
 async fn allocation_page_shows_summary_tasks_and_the_whole_chain() {
     let (alloc, chain) = chain_for(D);
-    let html = render(html! { <AllocationView alloc={alloc} raw={Some(AttrValue::from("{\"ID\":\"x<y\"}"))} {chain} /> }).await;
+    let html = render(
+        html! { <AllocationView alloc={alloc} raw={Some(AttrValue::from("{\"ID\":\"x<y\"}"))} {chain} /> },
+    )
+    .await;
     assert!(html.contains("<h1>checkout-api.api[0]</h1>"));
     assert!(html.contains(D));
     assert!(html.contains("payments"));
@@ -150,9 +161,13 @@ async fn allocation_page_shows_summary_tasks_and_the_whole_chain() {
     let count = |c: &str| html.matches(&format!("class=\"{c}\"")).count();
     assert_eq!((count("attempt gap"), count("attempt"), count("attempt current")), (1, 2, 1));
     assert!(html.contains("not in the data: garbage-collected"));
-    assert!(html.contains("api: OOM killed (exit code 137)"));
-    assert!(html.contains("api: Failed to pull `registry.example.com/checkout-api:2.4.1`"));
-    assert!(html.contains("after a 30s delay") && html.contains("after a 1m0s delay") && html.contains("after a 2m0s delay"));
+    assert!(html.contains("api was OOM killed (exit code 137)"));
+    assert!(html.contains("api could not start: the image pull failed"));
+    assert!(
+        html.contains("after a 30s delay")
+            && html.contains("after a 1m0s delay")
+            && html.contains("after a 2m0s delay")
+    );
     assert!(html.contains(r#"aria-current="true""#) && html.contains("this allocation"));
     let (pos_b, pos_d) = (html.find(&B[..8]).unwrap(), html.find("this allocation").unwrap());
     assert!(pos_b < pos_d, "oldest first");
@@ -166,7 +181,10 @@ async fn allocation_page_shows_summary_tasks_and_the_whole_chain() {
 async fn chain_gap_states_and_replacements() {
     let (alloc, chain) = chain_for(C);
     let mut chain = chain.unwrap();
-    chain.gaps = vec![("375d9fec-56f4-4304-097f-dbc51563b433".into(), allocscope::components::chain::GapState::NotFound)];
+    chain.gaps = vec![(
+        "375d9fec-56f4-4304-097f-dbc51563b433".into(),
+        allocscope::components::chain::GapState::NotFound,
+    )];
     let html = render(html! { <AllocationView alloc={alloc} chain={Some(chain)} /> }).await;
     assert!(html.contains("not found at the source: garbage-collected"));
     assert!(html.contains("this allocation"));
@@ -176,7 +194,7 @@ async fn chain_gap_states_and_replacements() {
     let chain = ChainInput { lineage: l, allocs: Rc::new(vec![lost.clone()]), gaps: Vec::new() };
     let html = render(html! { <AllocationView alloc={lost} chain={Some(chain)} /> }).await;
     assert!(html.contains("↓ replaced"));
-    assert!(html.contains("lost: alloc is lost since its node is down"));
+    assert!(html.contains("Its node stopped heartbeating; Nomad marked the allocation lost"));
     assert!(html.contains(">lost</span>"));
 }
 
@@ -208,7 +226,10 @@ async fn task_page_lists_every_event_newest_first_with_a_toggle() {
     assert!(html.contains("Oldest first ▴"));
 
     let html = render(html! { <TaskView alloc={alloc} task="no.such.task" newest_first=true on_toggle={Callback::noop()} /> }).await;
-    assert!(html.contains("has no task named &quot;no.such.task&quot;") || html.contains("has no task named \"no.such.task\""));
+    assert!(
+        html.contains("has no task named &quot;no.such.task&quot;")
+            || html.contains("has no task named \"no.such.task\"")
+    );
     assert!(html.contains("Its tasks: api, db-migrate, envoy.proxy."));
 }
 
@@ -287,4 +308,67 @@ async fn indicators_and_not_found_page() {
     let html = render(html! { <NotFound /> }).await;
     assert!(html.contains("No such page"));
     assert!(html.contains("Show all allocations"));
+}
+
+#[tokio::test]
+async fn cause_card_budget_timeline_and_incident_on_the_allocation_page() {
+    let (b, chain) = chain_for(B);
+    let html = render(html! { <AllocationView alloc={b} {chain} /> }).await;
+    assert!(html.contains("Why this allocation ended"));
+    assert!(html
+        .contains(r#"<span class="badge cause-kind">OOM killed</span> api was OOM killed (exit code 137)"#));
+    assert!(html.contains(
+        r#"<span class="ev-source">task api, Details.oom_killed</span>: <span class="ev-text">true</span>"#
+    ));
+    assert!(html.contains("Attempt budget"));
+    assert!(html.contains("Reschedules"));
+    assert!(html.contains("Timeline of every attempt"));
+    assert!(html.contains("Incident summary (Markdown)"));
+    assert!(html.contains("### Attempt 2 (`e3991c99`): api was OOM killed (exit code 137)"));
+
+    let (d, chain) = chain_for(D);
+    let html = render(html! { <AllocationView alloc={d} {chain} /> }).await;
+    assert!(!html.contains("Why this allocation ended"), "a running allocation has not ended");
+    assert!(html.contains("2 of 2 restarts used in 30m0s (mode fail)"), "restarts used of allowed");
+    assert!(html.contains("3 used (unlimited)"));
+    assert!(html.contains("unlimited reschedules, exponential delay from 30s up to 1h0m0s"));
+    // The timeline holds events from attempts 2, 3 and 4, in that order.
+    let pos = |attempt: usize| {
+        html.find(&format!(r#"data-attempt="{attempt}""#)).unwrap_or_else(|| panic!("no attempt {attempt}"))
+    };
+    assert!(pos(2) < pos(3) && pos(3) < pos(4));
+    assert!(html.contains("rescheduled as e263482b after a 1m0s delay, moved from"));
+
+    let exceeded = demo(&paths::allocation("5fd9d9fd-8d18-fb58-8acb-ec615ec4078e")).remove(0);
+    let html = render(html! { <AllocationView alloc={exceeded} /> }).await;
+    assert!(html.contains("restarts exhausted"));
+    assert!(html.contains(r#"class="outlook stopped""#));
+    assert!(html.contains("Nomad has stopped rescheduling: the reschedule policy allows no reschedules"));
+}
+
+#[tokio::test]
+async fn task_page_has_the_task_cause_and_list_rows_have_cause_labels() {
+    let c = demo(&paths::allocation(C)).remove(0);
+    let html =
+        render(html! { <TaskView alloc={c} task="api" newest_first=true on_toggle={Callback::noop()} /> })
+            .await;
+    assert!(html.contains("Why this task ended"));
+    assert!(html.contains("api could not start: the image pull failed"));
+    let html = render(list_view(demo("v1/allocations"), ListQuery::default())).await;
+    assert!(html.contains(r#"title="api was OOM killed (exit code 137)""#));
+    assert!(html.contains(r#"class="cause-label">api: OOM killed</span>"#));
+    assert!(html.contains(">node lost</span>"));
+}
+
+#[tokio::test]
+async fn job_scoped_list_draws_the_slot_history() {
+    let q = ListQuery { job: "checkout-api".into(), ..Default::default() };
+    let html = render(list_view(demo("v1/allocations"), q)).await;
+    assert!(html.contains("Slot history"));
+    assert_eq!(html.matches(r#"class="lane""#).count(), 3);
+    assert!(html.contains(r#"data-lane="checkout-api.api[0]""#));
+    assert_eq!(html.matches(r#"class="bar o-failed""#).count(), 2);
+    assert!(html.contains(&format!(r#"data-id="{D}""#)));
+    let html = render(list_view(demo("v1/allocations"), ListQuery::default())).await;
+    assert!(!html.contains("Slot history"), "only for one job");
 }

@@ -6,7 +6,7 @@ use crate::components::badges::ClientStatusBadge;
 use crate::components::time::Time;
 use crate::routes::Route;
 use allocscope_model::times::go_duration;
-use allocscope_model::{end_summary, short_id, Allocation, Hop, Lineage};
+use allocscope_model::{allocation_cause, short_id, Allocation, Hop, Lineage};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -54,7 +54,9 @@ pub fn Chain(props: &ChainProps) -> Html {
                 } else {
                     a.node_name.clone()
                 };
-                let ended = end_summary(a).unwrap_or_else(|| format!("{} now", a.client_status));
+                let ended = allocation_cause(a)
+                    .map(|c| c.summary)
+                    .unwrap_or_else(|| format!("{} now", a.client_status));
                 html! {
                     <>
                         <span class="attempt-no">{ number }</span>

@@ -3,7 +3,7 @@
 use crate::components::badges::TaskStateBadge;
 use crate::components::time::Time;
 use crate::routes::Route;
-use allocscope_model::{event_message, Allocation};
+use allocscope_model::{event_message, task_cause, Allocation};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -39,7 +39,12 @@ pub fn TasksTable(props: &TasksTableProps) -> Html {
                     <tr key={name.to_owned()}>
                         <td><Link<Route> to={Route::Task { id: a.id.clone(), task: name.to_owned() }}>{ name.to_owned() }</Link<Route>></td>
                         <td>{ lifecycle }</td>
-                        <td><TaskStateBadge state={t.state.clone()} failed={t.failed} /></td>
+                        <td>
+                            <TaskStateBadge state={t.state.clone()} failed={t.failed} />
+                            if let Some(c) = task_cause(name, t).filter(|c| c.kind.is_failure()) {
+                                {" "}<span class="cause-label" title={c.summary.clone()}>{ c.kind.label() }</span>
+                            }
+                        </td>
                         <td class="num">{ t.restarts }</td>
                         <td><Time ns={t.last_restart.unix_nanos()} relative=true /></td>
                         <td><Time ns={t.started_at.unix_nanos()} /></td>

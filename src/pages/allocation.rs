@@ -4,6 +4,8 @@
 //! whole lineage) plus single-allocation fetches only for hops still missing.
 
 use crate::components::badges::{ClientStatusBadge, DesiredStatusBadge, Indicators};
+use crate::components::budget::BudgetView;
+use crate::components::cause_card::CauseCard;
 use crate::components::chain::{Chain, GapState};
 use crate::components::copy_button::CopyButton;
 use crate::components::error_panel::ErrorPanel;
@@ -13,9 +15,12 @@ use crate::components::raw_json::RawJson;
 use crate::components::resources::ResourcesView;
 use crate::components::tasks_table::TasksTable;
 use crate::components::time::Time;
+use crate::components::timeline_view::TimelineView;
 use crate::routes::Route;
 use crate::store::{fetch_alloc, use_allocs, use_list_opt, use_store, AllocData, ListData, Shared, Store};
-use allocscope_model::{lineage, paths, short_id, Allocation, Lineage, ListQuery};
+use allocscope_model::{
+    allocation_cause, incident_markdown, lineage, paths, short_id, timeline, Allocation, Lineage, ListQuery,
+};
 use std::rc::Rc;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -181,6 +186,18 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
     let node_q = ListQuery { node: a.node_id.clone(), ..Default::default() };
     let node = if a.node_name.is_empty() { short_id(&a.node_id).to_owned() } else { a.node_name.clone() };
     let version = a.job_version().map(|v| format!(" v{v}")).unwrap_or_default();
+    let cause = allocation_cause(a);
+    // The timeline and the incident summary cover the chain, or this attempt alone.
+    let (story_allocs, story) = match &props.chain {
+        Some(c) => (c.allocs.clone(), Some(c.lineage.clone())),
+        None => {
+            let alone = Rc::new(vec![a.clone()]);
+            let l = lineage(&alone, &a.id);
+            (alone, l)
+        }
+    };
+    let entries = story.as_ref().map(|l| timeline(&story_allocs, l)).unwrap_or_default();
+    let markdown = story.as_ref().map(|l| incident_markdown(&story_allocs, l)).unwrap_or_default();
     html! {
         <section class="page alloc-page">
             <nav class="crumbs"><Link<Route> to={Route::Allocations}>{"Allocations"}</Link<Route>>{" / "}{ a.short_id().to_owned() }</nav>
@@ -190,6 +207,7 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
                 <Indicators alloc={a.clone()} />
             </div>
             if let Some(n) = &props.notice { <p class="notice">{ n.clone() }</p> }
+            if let Some(c) = cause { <CauseCard cause={c} /> }
             <dl class="kv summary">
                 <dt>{"ID"}</dt><dd><span class="mono">{ a.id.clone() }</span><CopyButton text={AttrValue::from(a.id.clone())} what="allocation ID" /></dd>
                 <dt>{"Job"}</dt><dd><Link<Route, ListQuery> to={Route::Allocations} query={Some(job_q)}>{ a.job_id.clone() }</Link<Route, ListQuery>>{ version }
@@ -226,6 +244,8 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
                 }
             </dl>
 
+            <BudgetView alloc={a.clone()} />
+
             <h2>{"Tasks"}</h2>
             <TasksTable alloc={a.clone()} />
 
@@ -234,6 +254,9 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
                 Some(c) => html! { <Chain lineage={c.lineage.clone()} allocs={c.allocs.clone()} gaps={c.gaps.clone()} /> },
                 None => html! { <p class="empty">{"This allocation was neither rescheduled nor replaced, as far as the data shows."}</p> },
             } }
+
+            <h2>{ if props.chain.is_some() { "Timeline of every attempt" } else { "Timeline" } }</h2>
+            <TimelineView {entries} />
 
             <h2>{"Resources"}</h2>
             <ResourcesView alloc={a.clone()} />
@@ -244,6 +267,13 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
                 None => html! { <p class="empty">{"The source did not include placement metrics."}</p> },
             } }
 
+            if !markdown.is_empty() {
+                <details class="incident">
+                    <summary>{"Incident summary (Markdown)"}</summary>
+                    <CopyButton text={AttrValue::from(markdown.clone())} what="the incident summary as Markdown" />
+                    <pre class="incident-md">{ markdown }</pre>
+                </details>
+            }
             if let Some(raw) = &props.raw { <RawJson raw={raw.clone()} /> }
         </section>
     }

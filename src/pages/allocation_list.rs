@@ -2,14 +2,18 @@
 //! query so a link reproduces the view. Scoped to a job (`job=`, fetched from the job's own
 //! list) or a node (`node=`).
 
+use crate::clock::Clock;
 use crate::components::badges::{ClientStatusBadge, DesiredStatusBadge, Indicators};
 use crate::components::copy_button::CopyButton;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::loading::Loading;
+use crate::components::slot_history::SlotHistoryView;
 use crate::components::time::Time;
 use crate::routes::Route;
 use crate::store::{fetch_list, use_list, use_store, ListData, Shared};
-use allocscope_model::{paths, select, short_id, status_facets, ListQuery, SortKey};
+use allocscope_model::{
+    allocation_cause, paths, select, short_id, slot_history, status_facets, ListQuery, SortKey,
+};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -80,6 +84,20 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
     };
     let all = &props.data.allocs;
     let selected = q.statuses();
+    let clock = use_context::<Clock>().unwrap_or_default();
+    // A job's slots over time; only for a job-scoped list, where lanes are that job's.
+    let slots = {
+        let (data, job, now) = (props.data.clone(), q.job.clone(), clock.now);
+        use_memo((props.data.clone(), q.job.clone()), move |_| {
+            (!job.is_empty()).then(|| {
+                let mine: Vec<_> = data.allocs.iter().filter(|a| a.job_id == job).cloned().collect();
+                slot_history(
+                    &mine,
+                    if now > 0 { now } else { mine.iter().map(|a| a.modify_time).max().unwrap_or(0) },
+                )
+            })
+        })
+    };
 
     let oninput = {
         let (q, cb) = (q.clone(), props.on_search.clone());
@@ -186,7 +204,12 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
                             <td class="num">{ a.total_restarts() }</td>
                             <td><Time ns={Some(a.create_time)} relative=true /></td>
                             <td><Time ns={Some(a.modify_time)} relative=true /></td>
-                            <td><Indicators alloc={a.clone()} /></td>
+                            <td>
+                                if let Some(c) = allocation_cause(a).filter(|c| c.kind.is_failure() || matches!(c.kind, allocscope_model::CauseKind::Preempted)) {
+                                    <span class="cause-label" title={c.summary.clone()}>{ c.label() }</span>{" "}
+                                }
+                                <Indicators alloc={a.clone()} />
+                            </td>
                         </tr>
                     }
                 }) }
@@ -213,6 +236,7 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
                     if rows.len() > shown { { format!(" (showing the first {shown}: refine the search)") } }
                 </span>
             </div>
+            if let Some(h) = (*slots).clone() { <SlotHistoryView history={h} /> }
             <div class="facets" role="group" aria-label="Filter by client status">{ for facet_buttons }</div>
             { body }
         </section>

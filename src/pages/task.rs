@@ -1,13 +1,14 @@
 //! `#/allocations/<id>/tasks/<task>`: one task's state and its whole event history.
 
 use crate::components::badges::TaskStateBadge;
+use crate::components::cause_card::CauseCard;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::events_table::EventsTable;
 use crate::components::loading::Loading;
 use crate::components::time::Time;
 use crate::routes::Route;
 use crate::store::{fetch_alloc, use_allocs, use_store};
-use allocscope_model::{short_id, Allocation};
+use allocscope_model::{short_id, task_cause, Allocation};
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -99,6 +100,7 @@ pub fn TaskView(props: &TaskViewProps) -> Html {
                 <h1>{ props.task.clone() }</h1>
                 <TaskStateBadge state={t.state.clone()} failed={t.failed} />
             </div>
+            if let Some(c) = task_cause(&props.task, t) { <CauseCard cause={c} subject="task" /> }
             <dl class="kv summary">
                 <dt>{"Allocation"}</dt><dd><Link<Route> to={Route::Allocation { id: a.id.clone() }} classes="mono">{ a.id.clone() }</Link<Route>></dd>
                 <dt>{"Lifecycle"}</dt><dd>{ if sidecar { format!("{hook} sidecar") } else { hook.to_owned() } }</dd>

@@ -6,37 +6,45 @@
 //! values and is tested with plain `cargo test`.
 
 pub mod allocation;
+pub mod budget;
+pub mod cause;
 pub mod decode;
 pub mod enums;
+pub mod incident;
 pub mod job;
 pub mod lenient;
 pub mod lineage;
 pub mod message;
 pub mod metrics;
-pub mod outcome;
 pub mod paths;
 pub mod query;
 pub mod resources;
 pub mod scan;
 mod serde_util;
+pub mod slots;
 pub mod stub;
 pub mod task;
+pub mod timeline;
 pub mod times;
 
 pub use allocation::{
     short_id, AllocDeploymentStatus, AllocNetworkStatus, AllocState, Allocation, DesiredTransition,
     RescheduleEvent, RescheduleTracker, Shape,
 };
+pub use budget::{reschedule_budget, restart_budgets, Outlook, RescheduleBudget, RestartBudget};
+pub use cause::{allocation_cause, task_cause, Cause, CauseKind, Evidence};
 pub use decode::{decode, DecodeError, DecodeErrorKind, DecodeOptions, Decoded, Form};
 pub use enums::{ClientStatus, DesiredStatus, LastReschedule, TaskEventType, TaskStateKind};
+pub use incident::incident_markdown;
 pub use job::{Job, ReschedulePolicy, RestartPolicy};
 pub use lenient::Warning;
 pub use lineage::{lineage, Attempt, Hop, Lineage};
 pub use message::event_message;
 pub use metrics::{AllocMetric, NodeScoreMeta};
-pub use outcome::end_summary;
 pub use query::{select, status_facets, ListIndex, ListQuery, SortKey};
 pub use resources::{AllocatedResources, Resources};
+pub use slots::{slot_history, SlotHistory};
 pub use stub::AllocListStub;
 pub use task::{TaskEvent, TaskState};
+pub use timeline::timeline;
 pub use times::NomadTime;

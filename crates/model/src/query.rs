@@ -286,7 +286,7 @@ fn compare(a: &Allocation, b: &Allocation, key: SortKey) -> Ordering {
         SortKey::Created => a.create_time.cmp(&b.create_time),
         SortKey::Modified => a.modify_time.cmp(&b.modify_time),
         SortKey::Id => a.id.cmp(&b.id),
-        SortKey::Name => natural(&a.name, &b.name),
+        SortKey::Name => natural_cmp(&a.name, &b.name),
         SortKey::Job => a.job_id.cmp(&b.job_id),
         SortKey::Group => a.task_group.cmp(&b.task_group),
         SortKey::Namespace => a.namespace_or_default().cmp(b.namespace_or_default()),
@@ -307,7 +307,7 @@ fn node_label(a: &Allocation) -> &str {
 }
 
 /// `web[2]` before `web[10]`: compare the slot index numerically when the prefixes match.
-fn natural(a: &str, b: &str) -> Ordering {
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     let split = |s: &str| -> (String, Option<u64>) {
         match s.rfind('[') {
             Some(i) if s.ends_with(']') => (s[..i].to_owned(), s[i + 1..s.len() - 1].parse().ok()),

@@ -80,7 +80,7 @@ fn preemption_lost_and_unrescheduled_stories() {
     let lost = &demo(&paths::allocation("0cfe9036-7562-9a01-b5c0-677596670bf7"))[0];
     assert_eq!(lost.client_status, ClientStatus::Lost);
     assert_eq!(lost.alloc_states.last().unwrap().value, "lost");
-    let l = lineage(&[lost.clone()], &lost.id).unwrap();
+    let l = lineage(std::slice::from_ref(lost), &lost.id).unwrap();
     // It replaced an older job version and was itself replaced: no tracker, so plain hops.
     assert_eq!(l.attempts.len(), 3);
     assert_eq!(l.current, 1);
@@ -104,14 +104,93 @@ fn preemption_lost_and_unrescheduled_stories() {
 }
 
 #[test]
-fn each_attempt_says_how_it_ended() {
-    let summary = |id: &str| end_summary(&demo(&paths::allocation(id))[0]);
-    assert_eq!(summary(B).unwrap(), "api: OOM killed (exit code 137)");
-    assert!(summary(C).unwrap().starts_with("api: Failed to pull"), "{:?}", summary(C));
-    assert_eq!(summary(D), None, "still running");
-    assert!(summary("c60c21f5-2d70-520c-b284-8fcd2739ac5d").unwrap().starts_with("preempted by 88024b75"));
-    assert_eq!(
-        summary("0cfe9036-7562-9a01-b5c0-677596670bf7").unwrap(),
-        "lost: alloc is lost since its node is down"
+fn each_attempt_says_why_it_ended() {
+    let cause = |id: &str| allocation_cause(&demo(&paths::allocation(id))[0]);
+    let b = cause(B).unwrap();
+    assert_eq!(b.kind, CauseKind::OomKilled);
+    assert_eq!(b.summary, "api was OOM killed (exit code 137)");
+    assert!(b.evidence.iter().any(|e| e.source == "task api, Details.oom_killed" && e.text == "true"));
+    assert!(b.evidence.iter().any(|e| e.text.contains("Exit Code: 137")));
+    let c = cause(C).unwrap();
+    assert_eq!(c.kind, CauseKind::DriverFailure);
+    assert_eq!(c.summary, "api could not start: the image pull failed");
+    assert!(c.evidence[0].text.contains("Failed to pull `registry.example.com/checkout-api:2.4.1`"));
+    assert_eq!(cause(D), None, "still running");
+    assert_eq!(cause("c60c21f5-2d70-520c-b284-8fcd2739ac5d").unwrap().kind, CauseKind::Preempted);
+    let lost = cause("0cfe9036-7562-9a01-b5c0-677596670bf7").unwrap();
+    assert_eq!(lost.kind, CauseKind::NodeLost);
+    assert!(lost.evidence.iter().any(|e| e.source == "AllocStates" && e.time.is_some()));
+    assert_eq!(cause("0739ce08-d01e-8b22-bb1f-a44967fc92a4").unwrap().kind, CauseKind::NodeDisconnected);
+    assert_eq!(cause("5fd9d9fd-8d18-fb58-8acb-ec615ec4078e").unwrap().kind, CauseKind::RestartsExhausted);
+    assert_eq!(cause("8cbfb794-8ab6-8f4a-69ff-2b8cd07d3a7f").unwrap().kind, CauseKind::Completed);
+    assert_eq!(cause("d545b0ff-b540-9bb4-8fc0-71ba5ccaf42f").unwrap().kind, CauseKind::StoppedByJobUpdate);
+}
+
+#[test]
+fn one_timeline_across_the_three_attempts() {
+    let job = demo(&paths::job_allocations("checkout-api"));
+    let l = lineage(&job, D).unwrap();
+    let t = timeline(&job, &l);
+    // Ordered by time, events of B, then C, then D.
+    let known: Vec<i64> = t.iter().filter(|e| e.time_known).map(|e| e.time).collect();
+    assert!(known.windows(2).all(|w| w[0] <= w[1]), "sorted by time");
+    let attempts: Vec<usize> = t.iter().map(|e| e.attempt).collect();
+    let first = |k: usize| attempts.iter().position(|&a| a == k).unwrap();
+    assert!(first(1) < first(2) && first(2) < first(3), "B before C before D");
+    assert!(!attempts.contains(&0), "the garbage-collected attempt has no events");
+    let texts: Vec<&str> = t.iter().map(|e| e.text.as_str()).collect();
+    let resched: Vec<&&str> = texts.iter().filter(|s| s.starts_with("rescheduled as")).collect();
+    assert_eq!(resched.len(), 2, "B→C and C→D; A→B is before the data starts");
+    assert!(
+        resched[0].starts_with("rescheduled as e263482b after a 1m0s delay, moved from "),
+        "{}",
+        resched[0]
     );
+    assert!(texts.iter().any(|s| s.contains("Exit Code: 137")));
+    assert!(texts.iter().any(|s| s.contains("Failed to pull")));
+    assert!(texts.iter().any(|s| s.starts_with("allocation e3991c99 ended: failed")));
+    assert!(t.iter().skip(1).filter(|e| e.time_known).all(|e| e.since_previous.is_some()));
+}
+
+#[test]
+fn slot_history_draws_a_lane_per_slot() {
+    let job = demo(&paths::job_allocations("checkout-api"));
+    let now = 1_795_597_200_000_000_000;
+    let h = slot_history(&job, now);
+    let names: Vec<&str> = h.lanes.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, vec!["checkout-api.api[0]", "checkout-api.api[1]", "checkout-api.api[2]"]);
+    let outcomes: Vec<&str> = h.lanes[0].bars.iter().map(|b| b.outcome.as_str()).collect();
+    assert_eq!(outcomes, vec!["failed", "failed", "running"]);
+    assert_eq!(h.lanes[0].bars[2].end, now, "a live attempt runs to now");
+    assert!(h.start < h.end);
+    // storefront-web went from v3 to v4.
+    let web = demo(&paths::job_allocations("storefront-web"));
+    let h = slot_history(&web, now);
+    let versions: Vec<u64> = h.versions.iter().map(|(_, v)| *v).collect();
+    assert!(versions.windows(2).all(|w| w[0] < w[1]) && versions.len() >= 2, "{versions:?}");
+}
+
+#[test]
+fn incident_markdown_has_the_chain_causes_and_key_events() {
+    let mut set = demo(&paths::job_allocations("checkout-api"));
+    set.push(demo(&paths::allocation(D)).remove(0));
+    let l = lineage(&set, D).unwrap();
+    let md = incident_markdown(&set, &l);
+    assert!(md.starts_with("# checkout-api.api[0] (job checkout-api, namespace payments)\n"), "{md}");
+    assert!(md.contains("| 1 | `375d9fec` |"), "the gap is a row");
+    assert!(md.contains("| 2 | `e3991c99` |"));
+    assert!(md.contains("api was OOM killed (exit code 137)"));
+    assert!(md.contains("api could not start: the image pull failed"));
+    assert!(md.contains("| 4 | `211a8252` (this one) |"));
+    assert!(md.contains("rescheduled after 30s"));
+    assert!(md.contains("### Attempt 2 (`e3991c99`): api was OOM killed (exit code 137)"));
+    assert!(md.contains("- Restarts of api: 2 of"), "{md}");
+    assert!(md.contains("## Key events"));
+    assert!(md.contains("Driver Failure"));
+    // Table cells cannot be broken by data.
+    let mut evil = set.clone();
+    let k = evil.len() - 1;
+    evil[k].node_name = "a|b\nc".into();
+    let md = incident_markdown(&evil, &l);
+    assert!(md.contains("a\\|b c"));
 }
