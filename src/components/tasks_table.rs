@@ -41,7 +41,7 @@ pub fn TasksTable(props: &TasksTableProps) -> Html {
                         <td>{ lifecycle }</td>
                         <td>
                             <TaskStateBadge state={t.state.clone()} failed={t.failed} />
-                            if let Some(c) = task_cause(name, t).filter(|c| c.kind.is_failure()) {
+                            if let Some(c) = task_cause(name, t).filter(|c| t.failed && c.kind.is_failure()) {
                                 {" "}<span class="cause-label" title={c.summary.clone()}>{ c.kind.label() }</span>
                             }
                         </td>
