@@ -159,12 +159,17 @@ pub struct Fetched {
     pub nomad_index: Option<u64>,
 }
 
-/// GET `url`, reporting progress while the body streams in.
-pub async fn get(url: &str, on_progress: &dyn Fn(Progress)) -> Result<Fetched, FetchError> {
-    let resp = gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|e| FetchError::network(url, e.to_string()))?;
+/// GET `url` (with the ACL token, if any), reporting progress while the body streams in.
+pub async fn get(
+    url: &str,
+    token: Option<&str>,
+    on_progress: &dyn Fn(Progress),
+) -> Result<Fetched, FetchError> {
+    let mut req = gloo_net::http::Request::get(url);
+    if let Some(t) = token.filter(|t| !t.is_empty()) {
+        req = req.header("X-Nomad-Token", t);
+    }
+    let resp = req.send().await.map_err(|e| FetchError::network(url, e.to_string()))?;
     let headers = resp.headers();
     let nomad_index = headers.get("X-Nomad-Index").and_then(|v| v.trim().parse().ok());
     if !resp.ok() {

@@ -1,7 +1,10 @@
-//! The app shell: the store and the clock in context, a header naming the source, and the
-//! routes.
+//! The app: `App` is the standalone page (hash routing, `config.json`, iframe messaging);
+//! `AppRoot` is what every mode renders inside its router: the store, the clock, the
+//! theme, the header and the routes.
 
+use crate::api;
 use crate::clock::Clock;
+use crate::embed::{use_iframe_bridge, IframeCommand};
 use crate::pages::allocation::AllocationPage;
 use crate::pages::allocation_list::AllocationListPage;
 use crate::pages::not_found::NotFound;
@@ -9,33 +12,163 @@ use crate::pages::task::TaskPage;
 use crate::routes::Route;
 use crate::source::Source;
 use crate::store::{Store, StoreContext};
+use crate::theme::{load_preferences, save_preferences, Density, Theme};
+use allocscope_model::config::Config;
+use std::rc::Rc;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-/// The standalone app: hash routing, so `dist/` works from any sub-path.
+/// The deployment's configuration, for views that need it (link templates).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConfigContext(pub Rc<Config>);
+
+/// What the app tells its host (a portal page around a custom element).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostEvent {
+    /// The in-app route changed, e.g. `/allocations/<id>`.
+    Navigate { route: String },
+    /// An allocation was opened.
+    Select { allocation: String },
+}
+
+/// `config.json` as loaded at start: the config, or defaults and what was wrong.
+#[derive(Clone, Debug, PartialEq)]
+enum Boot {
+    Loading,
+    Ready { config: Rc<Config>, error: Option<String> },
+}
+
+async fn load_config() -> (Config, Option<String>) {
+    match api::get("config.json", None, &|_| {}).await {
+        Ok(f) => match Config::parse(&f.bytes) {
+            Ok(c) => (c, None),
+            Err(e) => (Config::default(), Some(format!("{e}. Using the defaults until it is fixed."))),
+        },
+        // No config.json is a normal deployment: defaults apply.
+        Err(e) if e.is_not_found() => (Config::default(), None),
+        Err(e) => (
+            Config::default(),
+            Some(format!("config.json could not be read: {}. Using the defaults.", e.headline())),
+        ),
+    }
+}
+
+/// The standalone app: loads `config.json`, then routes with the URL's hash so `dist/`
+/// works from any sub-path.
 #[component]
 pub fn App() -> Html {
-    let source = use_memo((), |_| Source::from_page());
-    html! {
-        <HashRouter>
-            <Shell source={(*source).clone()} clock={Clock::browser()} />
-        </HashRouter>
+    let boot = use_state(|| Boot::Loading);
+    {
+        let boot = boot.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let (config, error) = load_config().await;
+                boot.set(Boot::Ready { config: Rc::new(config), error });
+            });
+        });
+    }
+    match &*boot {
+        Boot::Loading => html! { <div class="as-root boot" aria-busy="true"></div> },
+        Boot::Ready { config, error } => html! {
+            <HashRouter>
+                <Standalone config={config.clone()} config_error={error.clone()} />
+            </HashRouter>
+        },
     }
 }
 
 #[derive(Properties, PartialEq)]
-pub struct ShellProps {
+struct StandaloneProps {
+    config: Rc<Config>,
+    config_error: Option<String>,
+}
+
+#[component]
+fn Standalone(props: &StandaloneProps) -> Html {
+    let page_source = use_memo(props.config.clone(), |config| {
+        let from_page = Source::from_page();
+        match (&config.source, from_page.is_demo()) {
+            (Some(s), true) if !Source::page_names_source() => Source::new(s.clone()),
+            _ => from_page,
+        }
+    });
+    let source = use_state(|| (*page_source).clone());
+    let token = use_state(|| None::<String>);
+    let prefs = use_state(load_preferences);
+    let navigator = use_navigator();
+    if let Some(title) = &props.config.title {
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(title);
+        }
+    }
+    let on_command = {
+        let (source, token, prefs, navigator) =
+            (source.clone(), token.clone(), prefs.clone(), navigator.clone());
+        Callback::from(move |cmd: IframeCommand| {
+            if let Some(s) = cmd.source {
+                source.set(Source::new(s));
+            }
+            if let Some(t) = cmd.token {
+                token.set((!t.is_empty()).then_some(t));
+            }
+            if let Some(t) = cmd.theme {
+                prefs.set((Theme::parse(&t), prefs.1));
+            }
+            if let (Some(route), Some(n)) = (cmd.route, &navigator) {
+                if let Some(r) = Route::recognize(&route) {
+                    n.push(&r);
+                }
+            }
+        })
+    };
+    let reporter = use_iframe_bridge(props.config.clone(), on_command);
+    let on_prefs = {
+        let prefs = prefs.clone();
+        Callback::from(move |(t, d): (Theme, Density)| {
+            save_preferences(t, d);
+            prefs.set((t, d));
+        })
+    };
+    let key = format!("{}|{}", source.base, token.as_deref().map(|_| "token").unwrap_or(""));
+    html! {
+        <AppRoot {key} source={(*source).clone()} clock={Clock::browser()} config={props.config.clone()}
+            config_error={props.config_error.clone()} theme={prefs.0} density={prefs.1} on_prefs={Some(on_prefs)}
+            token={(*token).clone()} on_event={reporter} standalone=true />
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AppRootProps {
     pub source: Source,
     /// The clock at mount; refreshed every 30 s in the browser.
     pub clock: Clock,
+    #[prop_or_default]
+    pub config: Rc<Config>,
+    #[prop_or_default]
+    pub config_error: Option<String>,
+    #[prop_or_default]
+    pub theme: Theme,
+    #[prop_or_default]
+    pub density: Density,
+    /// Present when the user may switch theme and density (the standalone page).
+    #[prop_or_default]
+    pub on_prefs: Option<Callback<(Theme, Density)>>,
+    /// Sent as `X-Nomad-Token`; held in memory only.
+    #[prop_or_default]
+    pub token: Option<String>,
+    #[prop_or_default]
+    pub on_event: Option<Callback<HostEvent>>,
+    /// The standalone page fills the window.
+    #[prop_or_default]
+    pub standalone: bool,
 }
 
-/// Everything inside the router; mounted by the app and, in tests, under a memory router.
+/// Everything inside the router; the same in every mode.
 #[component]
-pub fn Shell(props: &ShellProps) -> Html {
+pub fn AppRoot(props: &AppRootProps) -> Html {
     let store = use_reducer({
-        let source = props.source.clone();
-        move || Store::new(source)
+        let (source, token) = (props.source.clone(), props.token.clone());
+        move || Store::new(source).with_token(token)
     });
     let clock = use_state(|| props.clock);
     {
@@ -50,18 +183,40 @@ pub fn Shell(props: &ShellProps) -> Html {
     }
     let source_label =
         if props.source.is_demo() { "demo snapshot (bundled)".to_owned() } else { props.source.base.clone() };
+    let prefs = props.on_prefs.as_ref().map(|cb| {
+        let (theme, density) = (props.theme, props.density);
+        let (cb1, cb2) = (cb.clone(), cb.clone());
+        html! {
+            <span class="prefs">
+                <button type="button" class="pref-theme" title="Theme: automatic follows the system setting"
+                    onclick={move |_| cb1.emit((theme.next(), density))}>{ format!("theme: {}", theme.as_str()) }</button>
+                <button type="button" class="pref-density" aria-pressed={(density == Density::Compact).to_string()}
+                    onclick={move |_| cb2.emit((theme, density.toggled()))}>{"compact"}</button>
+            </span>
+        }
+    });
     html! {
         <ContextProvider<StoreContext> context={StoreContext(store)}>
             <ContextProvider<Clock> context={*clock}>
-                <header class="app-header">
-                    <Link<Route> to={Route::Allocations} classes="brand">{"allocscope"}</Link<Route>>
-                    <span class="source" title="The source: a Nomad API or a snapshot folder, chosen with ?source= in the page URL">
-                        {"source: "}<span class="mono">{ source_label }</span>
-                    </span>
-                </header>
-                <main>
-                    <Switch<Route> render={switch} />
-                </main>
+            <ContextProvider<ConfigContext> context={ConfigContext(props.config.clone())}>
+                <div class={classes!("as-root", props.standalone.then_some("standalone"))}
+                    data-theme={props.theme.as_str()} data-density={props.density.as_str()}>
+                    <header class="app-header">
+                        <Link<Route> to={Route::Allocations} classes="brand">{"allocscope"}</Link<Route>>
+                        <span class="source" title="The source: a Nomad API or a snapshot folder, chosen with ?source= in the page URL">
+                            {"source: "}<span class="mono">{ source_label }</span>
+                        </span>
+                        { prefs }
+                    </header>
+                    if let Some(e) = &props.config_error {
+                        <p class="notice config-error" role="alert">{ e.clone() }</p>
+                    }
+                    <main>
+                        <Switch<Route> render={switch} />
+                    </main>
+                    <RouteReporter on_event={props.on_event.clone()} />
+                </div>
+            </ContextProvider<ConfigContext>>
             </ContextProvider<Clock>>
         </ContextProvider<StoreContext>>
     }
@@ -75,6 +230,29 @@ fn switch(route: Route) -> Html {
         Route::Task { id, task } => html! { <TaskPage {id} {task} /> },
         Route::NotFound => html! { <NotFound /> },
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct RouteReporterProps {
+    on_event: Option<Callback<HostEvent>>,
+}
+
+/// Tells the host about navigation and selection.
+#[component]
+fn RouteReporter(props: &RouteReporterProps) -> Html {
+    let location = use_location();
+    let path = location.map(|l| format!("{}{}", l.path(), l.query_str())).unwrap_or_default();
+    let on_event = props.on_event.clone();
+    use_effect_with(path, move |path| {
+        if let Some(cb) = on_event {
+            cb.emit(HostEvent::Navigate { route: path.clone() });
+            let bare = path.split('?').next().unwrap_or("");
+            if let Some(Route::Allocation { id }) = Route::recognize(bare) {
+                cb.emit(HostEvent::Select { allocation: id });
+            }
+        }
+    });
+    html! {}
 }
 
 /// Refresh relative times every 30 s; the returned guard stops the timer when dropped.

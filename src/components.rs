@@ -7,6 +7,7 @@ pub mod chain;
 pub mod copy_button;
 pub mod error_panel;
 pub mod events_table;
+pub mod links;
 pub mod loading;
 pub mod placement;
 pub mod raw_json;

@@ -45,6 +45,18 @@ impl Source {
         Source::new(DEMO_SOURCE)
     }
 
+    /// Whether the page URL names a source explicitly (it wins over `config.json`).
+    #[cfg(target_arch = "wasm32")]
+    pub fn page_names_source() -> bool {
+        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        search.trim_start_matches('?').split('&').any(|p| p == "source" || p.starts_with("source="))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn page_names_source() -> bool {
+        false
+    }
+
     /// The full URL of a source path such as `v1/allocations`.
     pub fn url(&self, path: &str) -> String {
         allocscope_model::paths::join(&self.base, path)

@@ -79,13 +79,20 @@ impl<T> Default for Entry<T> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Store {
     pub source: Source,
+    /// The ACL token, sent as `X-Nomad-Token`. Memory only; never in a URL or a message.
+    pub token: Option<String>,
     pub lists: HashMap<String, Entry<Shared<ListData>>>,
     pub allocs: HashMap<String, Entry<Shared<AllocData>>>,
 }
 
 impl Store {
     pub fn new(source: Source) -> Store {
-        Store { source, lists: HashMap::new(), allocs: HashMap::new() }
+        Store { source, token: None, lists: HashMap::new(), allocs: HashMap::new() }
+    }
+
+    pub fn with_token(mut self, token: Option<String>) -> Store {
+        self.token = token.filter(|t| !t.is_empty());
+        self
     }
 
     pub fn list(&self, path: &str) -> Entry<Shared<ListData>> {
@@ -182,13 +189,14 @@ fn decode_error(url: &str, e: allocscope_model::DecodeError) -> FetchError {
 pub fn fetch_list(store: &StoreContext, path: String) {
     let dispatcher = store.0.dispatcher();
     let url = store.0.source.url(&path);
+    let token = store.0.token.clone();
     dispatcher.dispatch(Action::ListStarted(path.clone()));
     wasm_bindgen_futures::spawn_local(async move {
         let progress = {
             let (d, p) = (dispatcher.clone(), path.clone());
             move |pr: Progress| d.dispatch(Action::ListProgress(p.clone(), pr))
         };
-        let result = api::get(&url, &progress).await.and_then(|f| {
+        let result = api::get(&url, token.as_deref(), &progress).await.and_then(|f| {
             let decoded = decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| decode_error(&url, e))?;
             Ok(Shared::new(ListData::new(decoded.allocations, f.nomad_index)))
         });
@@ -200,9 +208,10 @@ pub fn fetch_list(store: &StoreContext, path: String) {
 pub fn fetch_alloc(store: &StoreContext, id: String) {
     let dispatcher = store.0.dispatcher();
     let url = store.0.source.url(&allocscope_model::paths::allocation(&id));
+    let token = store.0.token.clone();
     dispatcher.dispatch(Action::AllocStarted(id.clone()));
     wasm_bindgen_futures::spawn_local(async move {
-        let result = api::get(&url, &|_| {}).await.and_then(|f| {
+        let result = api::get(&url, token.as_deref(), &|_| {}).await.and_then(|f| {
             let mut decoded = decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| decode_error(&url, e))?;
             if decoded.allocations.len() != 1 {
                 return Err(FetchError::http(&url, 200, "OK", "expected one allocation in the response"));

@@ -9,6 +9,7 @@ use crate::components::cause_card::CauseCard;
 use crate::components::chain::{Chain, GapState};
 use crate::components::copy_button::CopyButton;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::links::ExternalLinks;
 use crate::components::loading::Loading;
 use crate::components::placement::Placement;
 use crate::components::raw_json::RawJson;
@@ -207,6 +208,7 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
                 <Indicators alloc={a.clone()} />
             </div>
             if let Some(n) = &props.notice { <p class="notice">{ n.clone() }</p> }
+            <ExternalLinks alloc={a.clone()} />
             if let Some(c) = cause { <CauseCard cause={c} /> }
             <dl class="kv summary">
                 <dt>{"ID"}</dt><dd><span class="mono">{ a.id.clone() }</span><CopyButton text={AttrValue::from(a.id.clone())} what="allocation ID" /></dd>

@@ -2,6 +2,7 @@
 //! query so a link reproduces the view. Scoped to a job (`job=`, fetched from the job's own
 //! list) or a node (`node=`).
 
+use crate::app::ConfigContext;
 use crate::clock::Clock;
 use crate::components::badges::{ClientStatusBadge, DesiredStatusBadge, Indicators};
 use crate::components::copy_button::CopyButton;
@@ -24,7 +25,14 @@ pub const MAX_ROWS: usize = 1000;
 pub fn AllocationListPage() -> Html {
     let location = use_location();
     let navigator = use_navigator();
-    let query: ListQuery = location.and_then(|l| l.query::<ListQuery>().ok()).unwrap_or_default();
+    let mut query: ListQuery = location.and_then(|l| l.query::<ListQuery>().ok()).unwrap_or_default();
+    // config.json's default namespace applies until the user picks another (`*` is all).
+    let config = use_context::<ConfigContext>().unwrap_or_default();
+    if query.namespace.is_empty() {
+        if let Some(ns) = config.0.namespace.as_ref().filter(|ns| !ns.is_empty()) {
+            query.namespace = ns.clone();
+        }
+    }
     let path = if query.job.is_empty() { paths::allocations() } else { paths::job_allocations(&query.job) };
     let entry = use_list(path.clone());
     let store = use_store();
@@ -224,7 +232,7 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
                 <span class="scopes">
                     { scope_chip("job", &q.job, ListQuery { job: String::new(), ..q.clone() }) }
                     { scope_chip("node", &q.node, ListQuery { node: String::new(), ..q.clone() }) }
-                    { scope_chip("namespace", &q.namespace, ListQuery { namespace: String::new(), ..q.clone() }) }
+                    { scope_chip("namespace", if q.namespace == "*" { "" } else { &q.namespace }, ListQuery { namespace: "*".into(), ..q.clone() }) }
                     { scope_chip("group", &q.group, ListQuery { group: String::new(), ..q.clone() }) }
                 </span>
             </div>

@@ -4,6 +4,7 @@ use crate::components::badges::TaskStateBadge;
 use crate::components::cause_card::CauseCard;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::events_table::EventsTable;
+use crate::components::links::ExternalLinks;
 use crate::components::loading::Loading;
 use crate::components::time::Time;
 use crate::routes::Route;
@@ -100,6 +101,7 @@ pub fn TaskView(props: &TaskViewProps) -> Html {
                 <h1>{ props.task.clone() }</h1>
                 <TaskStateBadge state={t.state.clone()} failed={t.failed} />
             </div>
+            <ExternalLinks alloc={a.clone()} task={Some(props.task.clone())} />
             if let Some(c) = task_cause(&props.task, t) { <CauseCard cause={c} subject="task" /> }
             <dl class="kv summary">
                 <dt>{"Allocation"}</dt><dd><Link<Route> to={Route::Allocation { id: a.id.clone() }} classes="mono">{ a.id.clone() }</Link<Route>></dd>

@@ -17,7 +17,7 @@
 
 use crate::allocation::Allocation;
 use crate::lenient::{repair_numeric_strings, repair_text, Warning};
-use crate::scan::{line_col, locate, path_at, trailing_comma_container, JsonPath, Seg};
+use crate::scan::{line_col, locate, locate_line_col, path_at, trailing_comma_container, JsonPath, Seg};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
@@ -205,7 +205,7 @@ fn decode_list_fast(text: &[u8]) -> Result<Decoded, DecodeError> {
 /// single instantiation of the allocation deserializer in the wasm bundle.)
 fn typed_error(e: &serde_json::Error, text: &[u8], prefix: &[Seg]) -> DecodeError {
     let mut pos = (e.line(), e.column());
-    let offset = offset_of(text, pos).unwrap_or(text.len());
+    let offset = locate_line_col(text, pos.0, pos.1);
     let inner = path_at(text, offset).0;
     let kind = match e.classify() {
         serde_json::error::Category::Data => {
@@ -235,7 +235,7 @@ fn syntax_error(e: &serde_json::Error, text: &[u8], record_start: usize) -> Deco
         _ => DecodeErrorKind::Syntax,
     };
     let mut pos = (e.line(), e.column());
-    let offset = offset_of(text, pos).unwrap_or(text.len());
+    let offset = locate_line_col(text, pos.0, pos.1);
     let message = strip_position(e);
     let record = &text[record_start..];
     let mut path = path_at(record, offset.saturating_sub(record_start));
@@ -250,15 +250,6 @@ fn syntax_error(e: &serde_json::Error, text: &[u8], record_start: usize) -> Deco
         }
     }
     DecodeError::new(kind, path.to_string(), pos, message)
-}
-
-/// Byte offset of a 1-based line and column.
-fn offset_of(text: &[u8], (line, column): (usize, usize)) -> Option<usize> {
-    let mut start = 0;
-    for _ in 1..line {
-        start += text[start..].iter().position(|&b| b == b'\n')? + 1;
-    }
-    Some((start + column.saturating_sub(1)).min(text.len()))
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -348,14 +339,14 @@ fn decode_record(
         return serde_json::from_slice::<Allocation>(record).map_err(|e| {
             let mut err = typed_error(&e, record, prefix);
             // Positions inside the record are relative to it; make them absolute.
-            let offset = offset_of(record, (err.line, err.column)).unwrap_or(0);
+            let offset = locate_line_col(record, err.line, err.column);
             (err.line, err.column) = line_col(text, start + offset);
             err
         });
     }
     let bytes = serde_json::to_vec(&value).unwrap_or_default();
     serde_json::from_slice::<Allocation>(&bytes).map_err(|e| {
-        let offset = offset_of(&bytes, (e.line(), e.column())).unwrap_or(0);
+        let offset = locate_line_col(&bytes, e.line(), e.column());
         let mut inner = rel_path.clone();
         inner.extend(path_at(&bytes, offset).0);
         let pos = locate(record, &inner)

@@ -8,6 +8,7 @@
 pub mod allocation;
 pub mod budget;
 pub mod cause;
+pub mod config;
 pub mod decode;
 pub mod enums;
 pub mod incident;

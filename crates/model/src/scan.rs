@@ -194,6 +194,18 @@ fn decode_key(quoted: &[u8]) -> String {
     String::from_utf8_lossy(inner).into_owned()
 }
 
+/// Byte offset of a 1-based line and column (serde_json's error position).
+pub fn locate_line_col(bytes: &[u8], line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(p) => start += p + 1,
+            None => return bytes.len(),
+        }
+    }
+    (start + column.saturating_sub(1)).min(bytes.len())
+}
+
 /// 1-based line and column of a byte offset, as serde_json counts them.
 pub fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let upto = &bytes[..offset.min(bytes.len())];

@@ -1,0 +1,5 @@
+// Starts the standalone app. A file of its own (not an inline script) so the page runs
+// under a strict Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'.
+import init from './allocscope-app.js';
+
+await init({ module_or_path: new URL('./allocscope-app_bg.wasm', import.meta.url) });
