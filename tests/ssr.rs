@@ -30,19 +30,27 @@ const D: &str = "211a8252-a89f-2b2b-a5af-d530920bcc3a";
 #[derive(Properties, PartialEq)]
 struct HarnessProps {
     children: Html,
+    /// The in-app path the router starts at.
+    #[prop_or(AttrValue::Static("/"))]
+    path: AttrValue,
 }
 
 #[component]
 fn Harness(props: &HarnessProps) -> Html {
+    let history = AnyHistory::from(MemoryHistory::with_entries([props.path.to_string()]));
     html! {
-        <Router history={AnyHistory::from(MemoryHistory::new())}>
+        <Router {history}>
             <ContextProvider<Clock> context={CLOCK}>{ props.children.clone() }</ContextProvider<Clock>>
         </Router>
     }
 }
 
 async fn render(children: Html) -> String {
-    yew::LocalServerRenderer::<Harness>::with_props(HarnessProps { children })
+    render_at("/", children).await
+}
+
+async fn render_at(path: &'static str, children: Html) -> String {
+    yew::LocalServerRenderer::<Harness>::with_props(HarnessProps { children, path: AttrValue::Static(path) })
         .hydratable(false)
         .render()
         .await
@@ -371,4 +379,55 @@ async fn job_scoped_list_draws_the_slot_history() {
     assert!(html.contains(&format!(r#"data-id="{D}""#)));
     let html = render(list_view(demo("v1/allocations"), ListQuery::default())).await;
     assert!(!html.contains("Slot history"), "only for one job");
+}
+
+#[tokio::test]
+async fn app_root_applies_theme_density_and_shows_a_config_error() {
+    use allocscope::app::AppRoot;
+    use allocscope::source::Source;
+    use allocscope::theme::{Density, Theme};
+    let html = render_at("/allocations", html! {
+        <AppRoot source={Source::new("demo/")} clock={CLOCK} theme={Theme::Dark} density={Density::Compact}
+            config_error={Some("config.json, line 2, column 13, at $.source: invalid type: integer `42`, expected a string. Using the defaults until it is fixed.".to_owned())}
+            on_prefs={Some(Callback::noop())} standalone=true />
+    })
+    .await;
+    assert!(html.contains(r#"data-theme="dark""#) && html.contains(r#"data-density="compact""#));
+    assert!(html.contains("config.json, line 2, column 13, at $.source"));
+    assert!(html.contains("theme: dark"));
+    assert!(html.contains("demo snapshot (bundled)"));
+    assert!(html.contains("Loading allocations"), "the list route renders; fetching starts in the browser");
+    assert!(!html.contains(" style="), "no inline styles: the page must work under style-src 'self'");
+}
+
+#[tokio::test]
+async fn link_templates_from_the_config_are_encoded() {
+    use allocscope::app::ConfigContext;
+    use allocscope::components::links::ExternalLinks;
+    use allocscope_model::config::Config;
+    let config = Config::parse(br#"{"links": {
+        "allocation": [{"label": "Metrics", "url": "https://grafana.example.com/d/a?alloc={alloc_id}&job={job_id}"}],
+        "task": [{"label": "Logs", "url": "https://logs.example.com/?alloc={alloc_id}&task={task}"}]}}"#)
+    .unwrap();
+    let ctx = ConfigContext(Rc::new(config));
+    let d = demo(&paths::allocation(D)).remove(0);
+    let html = render(html! {
+        <ContextProvider<ConfigContext> context={ctx.clone()}>
+            <ExternalLinks alloc={d.clone()} />
+            <ExternalLinks alloc={d.clone()} task={Some("envoy.proxy".to_owned())} />
+        </ContextProvider<ConfigContext>>
+    })
+    .await;
+    assert!(html.contains(&format!("https://grafana.example.com/d/a?alloc={D}&amp;job=checkout-api")));
+    assert!(html.contains(&format!("https://logs.example.com/?alloc={D}&amp;task=envoy.proxy")));
+    assert!(html.contains(r#"rel="noopener noreferrer""#));
+    let evil = hostile("v1/allocations").remove(0);
+    let html = render(html! {
+        <ContextProvider<ConfigContext> context={ctx}>
+            <ExternalLinks alloc={evil} task={Some("<img src=x onerror=alert(1)>".to_owned())} />
+        </ContextProvider<ConfigContext>>
+    })
+    .await;
+    assert!(html.contains("task=%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"));
+    assert!(!html.contains("<img"));
 }
