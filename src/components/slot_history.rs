@@ -40,9 +40,13 @@ pub fn SlotHistoryView(props: &SlotHistoryProps) -> Html {
     });
     let lanes = h.lanes.iter().enumerate().map(|(i, lane)| {
         let y = TOP + LANE * i as f64;
-        let bars = lane.bars.iter().map(|b| {
+        // Long bars first, short ones on top: a five-minute failed attempt next to a
+        // three-day running one must stay visible.
+        let mut by_length: Vec<_> = lane.bars.iter().collect();
+        by_length.sort_by_key(|b| std::cmp::Reverse(b.end - b.start));
+        let bars = by_length.into_iter().map(|b| {
             let (x0, x1) = (x(b.start), x(b.end));
-            let w = (x1 - x0).max(3.0);
+            let w = (x1 - x0).max(5.0);
             let title = format!(
                 "{} {}: {} → {}{}",
                 &b.id[..b.id.len().min(8)],
