@@ -1,0 +1,161 @@
+// Static test server for the allocscope browser tests. No dependencies.
+//
+//   node e2e/server.mjs            # 127.0.0.1:8790 (E2E_PORT to change it)
+//   E2E_VERBOSE=1 node e2e/server.mjs   # one log line per request
+//   E2E_DIST=/elsewhere/dist node e2e/server.mjs   # serve another build instead of dist/
+//
+// Routes:
+//   /                       dist/ (the built app and its bundled demo/ snapshot)
+//   /a/deep/sub/path/       dist/ again, to prove the app works from a sub-path
+//   /fixtures/<name>/...    e2e/fixtures/<name>/ (hostile, malformed, ...)
+//   /broken/404/v1/...      404 text/plain "alloc not found"
+//   /broken/500/v1/...      500 text/plain "No cluster leader"
+//   /broken/403/v1/...      403 text/plain "Permission denied"
+//   anything else           404 text/plain "not found"
+//
+// Files without an extension are served as application/json (the Nomad API layout of a
+// snapshot folder). Nothing is cached (Cache-Control: no-store), so a retry in the app is
+// always a real request.
+
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const DIST = path.resolve(root, process.env.E2E_DIST || 'dist');
+const FIXTURES = path.join(here, 'fixtures');
+const SUBPATH = '/a/deep/sub/path/';
+const HOST = '127.0.0.1';
+const PORT = Number(process.env.E2E_PORT || 8790);
+const VERBOSE = !!process.env.E2E_VERBOSE;
+
+const BROKEN = {
+  404: 'alloc not found',
+  500: 'No cluster leader',
+  403: 'Permission denied',
+};
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.md': 'text/markdown; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '': 'application/json',
+};
+
+function send(req, res, status, type, body, extra = {}) {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': buf.length,
+    'Cache-Control': 'no-store',
+    ...extra,
+  });
+  res.end(req.method === 'HEAD' ? undefined : buf);
+}
+
+const notFound = (req, res) => send(req, res, 404, 'text/plain; charset=utf-8', 'not found');
+
+/** Serve `rel` (already percent-decoded, '/'-separated) from `base`; directories get index.html. */
+function serveFile(req, res, base, rel) {
+  if (rel.includes('\0')) return notFound(req, res);
+  const file = path.resolve(base, '.' + path.posix.normalize('/' + rel));
+  if (file !== base && !file.startsWith(base + path.sep)) return notFound(req, res);
+  let target = file;
+  let st;
+  try {
+    st = fs.statSync(target);
+    if (st.isDirectory()) {
+      if (!req.url.split('?')[0].endsWith('/')) {
+        // Relative asset URLs need the trailing slash, as on any static host.
+        const [p, q] = req.url.split('?');
+        res.writeHead(301, { Location: p + '/' + (q !== undefined ? '?' + q : ''), 'Content-Length': 0 });
+        return res.end();
+      }
+      target = path.join(target, 'index.html');
+      st = fs.statSync(target);
+    }
+  } catch {
+    return notFound(req, res);
+  }
+  if (!st.isFile()) return notFound(req, res);
+  const type = TYPES[path.extname(target).toLowerCase()] ?? 'application/octet-stream';
+  fs.readFile(target, (err, data) => {
+    if (err) return notFound(req, res);
+    send(req, res, 200, type, data);
+  });
+}
+
+function handle(req, res) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return send(req, res, 405, 'text/plain; charset=utf-8', 'method not allowed', { Allow: 'GET, HEAD' });
+  }
+  let pathname;
+  try {
+    pathname = decodeURIComponent(new URL(req.url, `http://${HOST}`).pathname);
+  } catch {
+    return send(req, res, 400, 'text/plain; charset=utf-8', 'bad request');
+  }
+
+  const broken = /^\/broken\/(\d{3})\/v1\/./.exec(pathname);
+  if (broken && BROKEN[broken[1]]) {
+    return send(req, res, Number(broken[1]), 'text/plain; charset=utf-8', BROKEN[broken[1]]);
+  }
+
+  const fixture = /^\/fixtures\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(pathname);
+  if (fixture) {
+    const dir = path.join(FIXTURES, fixture[1]);
+    if (!fs.existsSync(dir)) return notFound(req, res);
+    return serveFile(req, res, dir, fixture[2] ?? '');
+  }
+
+  if (pathname === SUBPATH.slice(0, -1) || pathname.startsWith(SUBPATH)) {
+    return serveFile(req, res, DIST, pathname.slice(SUBPATH.length - 1));
+  }
+  if (pathname.startsWith('/broken/') || pathname.startsWith('/fixtures/')) return notFound(req, res);
+  return serveFile(req, res, DIST, pathname);
+}
+
+const server = http.createServer((req, res) => {
+  if (VERBOSE) {
+    res.on('finish', () => console.log(`${res.statusCode} ${req.method} ${req.url}`));
+  }
+  try {
+    handle(req, res);
+  } catch (e) {
+    console.error(e);
+    if (!res.headersSent) send(req, res, 500, 'text/plain; charset=utf-8', 'test server error');
+    else res.destroy();
+  }
+});
+
+server.on('error', (e) => {
+  console.error(`e2e server: ${e.message}`);
+  process.exit(1);
+});
+
+server.listen(PORT, HOST, () => {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    console.error(`e2e server: ${path.join(DIST, 'index.html')} is missing: run trunk build --release first`);
+  }
+  console.log(`e2e server on http://${HOST}:${PORT}/ (dist at / and ${SUBPATH})`);
+});
+
+function stop(signal) {
+  if (VERBOSE) console.log(`e2e server: ${signal}, stopping`);
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  // Never hang the test runner on a stuck socket.
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
