@@ -311,7 +311,6 @@ test.describe('allocation list', () => {
   // names, so at 1400 px the page scrolls sideways, the header stops at the window's edge
   // and the Fate column (rescheduled / replaced / not rescheduled) is out of sight.
   test('the list fits a 1400 px wide window, Fate column included', async ({ page }) => {
-    test.fail(true, 'app bug: the allocation table overflows a 1400 px window (see e2e/README.md)');
     await page.goto('/#/allocations');
     await expect(rows(page)).toHaveCount(53);
     const m = await page.evaluate(() => ({
@@ -448,7 +447,6 @@ test.describe('allocation page', () => {
   // Known app bug (reported, not fixed here): CopyButton ignores the promise of
   // clipboard.writeText and says "copied" even when the browser refused the write.
   test('the copy button does not claim success when the clipboard refuses', async ({ page }) => {
-    test.fail(true, 'app bug: "copied" is shown without waiting for clipboard.writeText; see e2e/README.md');
     await page.addInitScript(() => {
       navigator.clipboard.writeText = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'));
     });
@@ -585,7 +583,6 @@ test.describe('local times', () => {
   test.describe('in America/New_York across a DST change', () => {
     test.use({ timezoneId: 'America/New_York' });
     test('a winter time viewed in summer time is shown in winter time', async ({ page }) => {
-      test.fail(true, 'app bug: one UTC offset (the current one) is used for every time; see e2e/README.md');
       await page.clock.setFixedTime(new Date('2027-03-20T12:00:00Z'));
       await page.goto(`/#/allocations/${D}`);
       const created = summary(page, 'Created').locator('time').first();
@@ -688,7 +685,6 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
   // Known app bug (reported, not fixed here): the bars are focusable links (role="link",
   // tabindex="0") but only have a click handler, so Enter on a focused bar does nothing.
   test('a slot-history bar opens its attempt from the keyboard', async ({ page }) => {
-    test.fail(true, 'app bug: slot-history bars have role=link and tabindex=0 but no key handler; see e2e/README.md');
     await page.goto('/#/allocations?job=checkout-api');
     const bar = page.locator(`section.slot-history g.bar[data-id="${C}"]`);
     await bar.focus();
@@ -701,7 +697,6 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
   // order, so a short attempt is covered by the next one. B and C (minutes long, on a ~40 h
   // axis) are ~1 px slivers under C and D: the two failed attempts cannot be clicked.
   test('every slot-history bar can be clicked (short attempts are not covered by the next)', async ({ page }) => {
-    test.fail(true, 'app bug: short attempts are drawn under their successors; see e2e/README.md');
     await page.goto('/#/allocations?job=checkout-api');
     await expect(page.locator('section.slot-history g.bar')).toHaveCount(5);
     const covered = await page.evaluate(() =>
@@ -719,7 +714,6 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
   // finished at 08:02:16; the timeline says B ended at 08:03:17, the same instant it was
   // "rescheduled … after a 1m0s delay".
   test('the timeline ends B when its tasks died, a reschedule delay before the reschedule', async ({ page }) => {
-    test.fail(true, 'app bug: "ended" uses ModifyTime; see e2e/README.md');
     await page.goto(`/#/allocations/${D}`);
     const ended = page.locator('table.timeline tbody tr[data-attempt="2"]', { has: page.locator('td.tl-what', { hasText: /^ended$/ }) });
     await expect(ended).toHaveCount(1);
@@ -730,7 +724,6 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
   // only some timeline entries but its +Δ column is the time since the previous entry of the
   // full timeline, i.e. since a row that is not in the table.
   test('the incident summary\'s +Δ column measures from the row above', async ({ page }) => {
-    test.fail(true, 'app bug: +Δ in "Key events" counts from omitted entries; see e2e/README.md');
     await page.goto(`/#/allocations/${D}`);
     await expect(page.locator('ol.chain li.attempt')).toHaveCount(4);
     const md = await page.locator('details.incident pre.incident-md').textContent();

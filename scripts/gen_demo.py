@@ -2133,7 +2133,7 @@ exists, except references that are hostile on purpose:
   contains a payload next to a real ID.
 
 A viewer passes when nothing executes (`window.__xss` stays undefined), every payload is
-shown as text, no payload becomes an `href`/`src`/attribute or CSS class verbatim, and
+shown as text, no payload becomes an `href`, `src`, `style`, event-handler attribute or CSS class (inert attributes such as `title`, `aria-label` and `data-*` may carry the text), and
 links built from hostile IDs are percent-encoded (or not built).
 """ % ("\n".join(XSS), XSS_TASK, "h2", h2.id, "h3", h3.id)
     write_text(os.path.join(HOSTILE_DIR, "README.md"), readme)

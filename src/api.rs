@@ -57,11 +57,27 @@ pub enum FetchErrorKind {
     Http { status: u16, status_text: String, body: String },
     /// The body is larger than the app will hold.
     TooLarge { bytes: u64 },
-    /// The body arrived but is not allocation JSON.
-    Decode(DecodeError),
+    /// The body arrived but is not allocation JSON; `excerpt` is the start of a body that
+    /// is not JSON at all (an HTML page, a proxy's text), so the user sees what came back.
+    Decode { error: DecodeError, excerpt: Option<String> },
 }
 
 impl FetchError {
+    /// The body of `url` did not decode.
+    pub fn decode(url: &str, error: DecodeError, body: &[u8]) -> FetchError {
+        let not_json =
+            error.kind == allocscope_model::DecodeErrorKind::Syntax && error.line <= 1 && error.column <= 1;
+        let excerpt = not_json.then(|| {
+            let text = String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_owned();
+            if body.len() > 300 {
+                format!("{text} …")
+            } else {
+                text
+            }
+        });
+        FetchError { url: url.to_owned(), kind: FetchErrorKind::Decode { error, excerpt } }
+    }
+
     pub fn network(url: &str, detail: impl Into<String>) -> FetchError {
         FetchError { url: url.to_owned(), kind: FetchErrorKind::Network(detail.into()) }
     }
@@ -98,7 +114,7 @@ impl FetchError {
                 format!("The source answered {status} {text}").trim_end().to_owned()
             }
             FetchErrorKind::TooLarge { bytes: n } => format!("The response is too large ({})", bytes(*n)),
-            FetchErrorKind::Decode(_) => "The response is not allocation JSON".to_owned(),
+            FetchErrorKind::Decode { .. } => "The response is not allocation JSON".to_owned(),
         }
     }
 
@@ -111,7 +127,8 @@ impl FetchError {
             }
             FetchErrorKind::Http { body, .. } => body.clone(),
             FetchErrorKind::TooLarge { .. } => String::new(),
-            FetchErrorKind::Decode(e) => e.to_string(),
+            FetchErrorKind::Decode { error, excerpt: Some(x) } => format!("{error}\nThe response began: {x}"),
+            FetchErrorKind::Decode { error, excerpt: None } => error.to_string(),
         }
     }
 
@@ -125,7 +142,10 @@ impl FetchError {
             FetchErrorKind::Http { status: 500..=599, .. } => "The server failed. Nomad's message above says why (no leader, unknown region, …); retry once it recovers.".to_owned(),
             FetchErrorKind::Http { .. } => "The request failed; retry, or check the source URL.".to_owned(),
             FetchErrorKind::TooLarge { .. } => format!("allocscope holds at most {} per response; scope the view to a job or a node.", bytes(MAX_BODY_BYTES)),
-            FetchErrorKind::Decode(e) => e.hint().map(str::to_owned).unwrap_or_else(|| "Point the source at a Nomad API or a snapshot folder.".to_owned()),
+            FetchErrorKind::Decode { error, .. } => error
+                .hint()
+                .map(str::to_owned)
+                .unwrap_or_else(|| "Point the source at a Nomad API or a snapshot folder.".to_owned()),
         }
     }
 }

@@ -27,9 +27,27 @@ impl Clock {
         Clock::default()
     }
 
-    /// Local wall-clock text, `None` for unknown (zero or negative) times.
+    /// Local wall-clock text, `None` for unknown (zero or negative) times. The zone's
+    /// offset is the one in force at that instant (daylight saving time differs across
+    /// the year), which only the browser knows; off the web the fixed offset applies.
     pub fn local(&self, ns: i64) -> Option<String> {
-        times::format_unix_nanos_local(ns, self.offset_minutes)
+        times::format_unix_nanos_local(ns, self.offset_at(ns))
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn offset_at(&self, ns: i64) -> i32 {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64((ns / 1_000_000) as f64));
+        let off = d.get_timezone_offset();
+        if off.is_finite() {
+            -(off as i32)
+        } else {
+            self.offset_minutes
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn offset_at(&self, _ns: i64) -> i32 {
+        self.offset_minutes
     }
 
     pub fn utc(&self, ns: i64) -> Option<String> {

@@ -2,7 +2,7 @@
 //! error state. A failed refresh keeps what was already shown (the error is shown beside
 //! it). The reducer is plain Rust; fetching is started by the hooks at the bottom.
 
-use crate::api::{self, FetchError, FetchErrorKind, Progress};
+use crate::api::{self, FetchError, Progress};
 use crate::source::Source;
 use allocscope_model::{decode, Allocation, DecodeOptions, ListIndex};
 use std::collections::HashMap;
@@ -181,10 +181,6 @@ impl Reducible for Store {
 #[derive(Clone, PartialEq)]
 pub struct StoreContext(pub UseReducerHandle<Store>);
 
-fn decode_error(url: &str, e: allocscope_model::DecodeError) -> FetchError {
-    FetchError { url: url.to_owned(), kind: FetchErrorKind::Decode(e) }
-}
-
 /// Fetch and decode a list path into the store.
 pub fn fetch_list(store: &StoreContext, path: String) {
     let dispatcher = store.0.dispatcher();
@@ -197,7 +193,8 @@ pub fn fetch_list(store: &StoreContext, path: String) {
             move |pr: Progress| d.dispatch(Action::ListProgress(p.clone(), pr))
         };
         let result = api::get(&url, token.as_deref(), &progress).await.and_then(|f| {
-            let decoded = decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| decode_error(&url, e))?;
+            let decoded =
+                decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| FetchError::decode(&url, e, &f.bytes))?;
             Ok(Shared::new(ListData::new(decoded.allocations, f.nomad_index)))
         });
         dispatcher.dispatch(Action::ListDone(path, result));
@@ -212,7 +209,8 @@ pub fn fetch_alloc(store: &StoreContext, id: String) {
     dispatcher.dispatch(Action::AllocStarted(id.clone()));
     wasm_bindgen_futures::spawn_local(async move {
         let result = api::get(&url, token.as_deref(), &|_| {}).await.and_then(|f| {
-            let mut decoded = decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| decode_error(&url, e))?;
+            let mut decoded =
+                decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| FetchError::decode(&url, e, &f.bytes))?;
             if decoded.allocations.len() != 1 {
                 return Err(FetchError::http(&url, 200, "OK", "expected one allocation in the response"));
             }

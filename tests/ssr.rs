@@ -2,7 +2,7 @@
 //! bundled demo snapshot and the model's fixtures, asserting on the HTML a user would get.
 #![cfg(feature = "ssr")]
 
-use allocscope::api::{FetchError, FetchErrorKind, Progress};
+use allocscope::api::{FetchError, Progress};
 use allocscope::clock::Clock;
 use allocscope::components::badges::Indicators;
 use allocscope::components::error_panel::ErrorPanel;
@@ -267,12 +267,25 @@ async fn errors_say_what_failed_and_offer_a_retry() {
     assert!(html.contains(">Retry</button>"));
 
     let decode_err = decode(b"[{\"ID\": \"a\", \"TaskGroup\": \"g\"", DecodeOptions::STRICT).unwrap_err();
-    let e = FetchError { url: "x/v1/allocations".into(), kind: FetchErrorKind::Decode(decode_err) };
+    let e = FetchError::decode("x/v1/allocations", decode_err, b"[{");
     let html = render(html! { <ErrorPanel error={e} /> }).await;
     assert!(html.contains("The response is not allocation JSON"));
     assert!(html.contains("line 1, column"));
     assert!(html.contains("cut off"));
     assert!(!html.contains("Retry"));
+
+    let html_body = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
+    let e = FetchError::decode(
+        "x/v1/allocations",
+        decode(html_body, DecodeOptions::STRICT).unwrap_err(),
+        html_body,
+    );
+    let html = render(html! { <ErrorPanel error={e} /> }).await;
+    assert!(
+        html.contains("The response began: &lt;html&gt;&lt;body&gt;&lt;h1&gt;502 Bad Gateway"),
+        "the body is shown, as text"
+    );
+    assert!(html.contains("not JSON at all"));
 
     let e = FetchError::network("http://127.0.0.1:9/v1/allocations", "TypeError: Failed to fetch");
     let html = render(html! { <ErrorPanel error={e} /> }).await;

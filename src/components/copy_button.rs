@@ -11,22 +11,35 @@ pub struct CopyButtonProps {
 
 #[component]
 pub fn CopyButton(props: &CopyButtonProps) -> Html {
-    let copied = use_state(|| false);
+    // None: not tried; Some(true): the clipboard took it; Some(false): it refused.
+    let outcome = use_state(|| None::<bool>);
     let onclick = {
         let text = props.text.clone();
-        let copied = copied.clone();
+        let outcome = outcome.clone();
         Callback::from(move |e: MouseEvent| {
             e.stop_propagation();
-            if let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) {
-                let _ = clipboard.write_text(&text);
-                copied.set(true);
-            }
+            let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) else {
+                outcome.set(Some(false));
+                return;
+            };
+            let promise = clipboard.write_text(&text);
+            let outcome = outcome.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+                outcome.set(Some(ok));
+            });
         })
     };
     let label = format!("Copy {}", props.what);
+    let (text, title) = match *outcome {
+        Some(true) => ("copied", label.clone()),
+        Some(false) => (
+            "copy failed",
+            "The browser refused clipboard access; select the text and copy it by hand".to_owned(),
+        ),
+        None => ("copy", label.clone()),
+    };
     html! {
-        <button type="button" class="copy" title={label.clone()} aria-label={label} {onclick}>
-            { if *copied { "copied" } else { "copy" } }
-        </button>
+        <button type="button" class="copy" {title} aria-label={label} {onclick}>{ text }</button>
     }
 }

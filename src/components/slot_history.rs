@@ -12,6 +12,7 @@ const WIDTH: f64 = 1000.0;
 const LABEL: f64 = 220.0;
 const LANE: f64 = 22.0;
 const TOP: f64 = 18.0;
+const MIN_BAR: f64 = 6.0;
 
 #[derive(Properties, PartialEq)]
 pub struct SlotHistoryProps {
@@ -40,13 +41,22 @@ pub fn SlotHistoryView(props: &SlotHistoryProps) -> Html {
     });
     let lanes = h.lanes.iter().enumerate().map(|(i, lane)| {
         let y = TOP + LANE * i as f64;
-        // Long bars first, short ones on top: a five-minute failed attempt next to a
-        // three-day running one must stay visible.
-        let mut by_length: Vec<_> = lane.bars.iter().collect();
-        by_length.sort_by_key(|b| std::cmp::Reverse(b.end - b.start));
-        let bars = by_length.into_iter().map(|b| {
-            let (x0, x1) = (x(b.start), x(b.end));
-            let w = (x1 - x0).max(5.0);
+        // Attempts of a slot follow each other. A five-minute attempt next to a three-day
+        // one would be a sliver under its neighbour, so each bar gets at least MIN_BAR
+        // pixels and starts after the previous one ends: every attempt stays visible and
+        // clickable, at the cost of a few pixels of time accuracy.
+        let mut right_edge = f64::MIN;
+        let placed: Vec<(f64, f64, &allocscope_model::slots::Bar)> = lane
+            .bars
+            .iter()
+            .map(|b| {
+                let x0 = x(b.start).max(right_edge + 1.0);
+                let x1 = x(b.end).max(x0 + MIN_BAR);
+                right_edge = x1;
+                (x0, x1 - x0, b)
+            })
+            .collect();
+        let bars = placed.into_iter().map(|(x0, w, b)| {
             let title = format!(
                 "{} {}: {} → {}{}",
                 &b.id[..b.id.len().min(8)],
@@ -55,16 +65,26 @@ pub fn SlotHistoryView(props: &SlotHistoryProps) -> Html {
                 clock.local(b.end).unwrap_or_default(),
                 b.job_version.map(|v| format!(" (v{v})")).unwrap_or_default()
             );
-            let onclick = {
+            let open = {
                 let (navigator, id) = (navigator.clone(), b.id.clone());
-                Callback::from(move |_: MouseEvent| {
+                move || {
                     if let Some(n) = &navigator {
                         n.push(&Route::Allocation { id: id.clone() });
                     }
-                })
+                }
             };
+            let onclick = {
+                let open = open.clone();
+                Callback::from(move |_: MouseEvent| open())
+            };
+            let onkeydown = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    open();
+                }
+            });
             html! {
-                <g class={classes!("bar", format!("o-{}", b.outcome.as_str()))} data-id={b.id.clone()} {onclick} role="link" tabindex="0">
+                <g class={classes!("bar", format!("o-{}", b.outcome.as_str()))} data-id={b.id.clone()} {onclick} {onkeydown} role="link" tabindex="0" aria-label={format!("attempt {}: {}", &b.id[..b.id.len().min(8)], b.outcome.as_str())}>
                     <title>{ title }</title>
                     <rect x={format!("{x0:.1}")} y={format!("{:.1}", y + 3.0)} width={format!("{w:.1}")} height={format!("{:.1}", LANE - 6.0)} rx="2" />
                 </g>

@@ -223,7 +223,7 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
                 <dt>{"Namespace"}</dt><dd>{ a.namespace_or_default().to_owned() }</dd>
                 <dt>{"Evaluation"}</dt><dd class="mono">{ if a.eval_id.is_empty() { "—".to_owned() } else { a.eval_id.clone() } }</dd>
                 <dt>{"Deployment"}</dt><dd>
-                    if a.deployment_id.is_empty() { <span class="muted">{"—"}</span> } else { <span class="mono">{ a.deployment_id.clone() }</span>{" "} }
+                    if a.deployment_id.is_empty() { <span class="muted">{"—"}</span>{" "} } else { <span class="mono">{ a.deployment_id.clone() }</span>{" "} }
                     { health(a) }
                 </dd>
                 <dt>{"Client status"}</dt><dd><ClientStatusBadge status={a.client_status.clone()} />{" "}{ a.client_description.clone() }</dd>

@@ -54,16 +54,17 @@ pub fn AllocationListPage() -> Html {
         Callback::from(move |_| fetch_list(&store, path.clone()))
     };
     match (entry.data, entry.loading, entry.error) {
-        (Some(data), _, error) => html! {
+        (Some(data), loading, error) => html! {
             <>
-                if let Some(e) = error { <ErrorPanel error={e} on_retry={on_retry} compact=true /> }
+                if let (Some(e), None) = (error, loading) { <ErrorPanel error={e} on_retry={on_retry} compact=true /> }
                 <AllocationListView {data} {query} {on_query} {on_search} />
             </>
         },
-        (None, _, Some(e)) => html! {
+        // A retry in flight shows as loading, not as the old error.
+        (None, None, Some(e)) => html! {
             <section class="page"><h1>{"Allocations"}</h1><ErrorPanel error={e} on_retry={on_retry} /></section>
         },
-        (None, progress, None) => html! {
+        (None, progress, _) => html! {
             <section class="page"><h1>{"Allocations"}</h1><Loading what="allocations" {progress} /></section>
         },
     }
@@ -152,7 +153,8 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
         let (cb, next) = (props.on_query.clone(), q.toggle_status(status));
         let class = classes!("facet", pressed.then_some("on"), (*count == 0).then_some("zero"));
         html! {
-            <button type="button" {class} aria-pressed={pressed.to_string()} data-status={status.as_str().to_owned()}
+            <button type="button" {class} aria-pressed={pressed.to_string()}
+                data-status={if status.is_known() { status.as_str().to_owned() } else { "other".to_owned() }}
                 onclick={move |_| cb.emit(next.clone())}>
                 { status.as_str().to_owned() }{" "}<span class="count">{ *count }</span>
             </button>
@@ -170,6 +172,7 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
         }
     } else {
         html! {
+            <div class="table-scroll">
             <table class="allocs">
                 <thead><tr>
                     { header(SortKey::Id, "ID") }
@@ -223,6 +226,7 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
                 }) }
                 </tbody>
             </table>
+            </div>
         }
     };
     html! {

@@ -271,6 +271,17 @@ impl Allocation {
             && self.followup_eval_id.is_empty()
     }
 
+    /// When a terminal allocation stopped running: its tasks' last `FinishedAt`, else
+    /// `ModifyTime`. (`ModifyTime` alone moves on with later server-side updates, such as
+    /// being marked as rescheduled, so it is only the fallback.) `None` while it is live.
+    pub fn ended_at(&self) -> Option<i64> {
+        if !self.client_status.is_terminal() {
+            return None;
+        }
+        let finished = self.task_states.values().filter_map(|t| t.finished_at.unix_nanos()).max();
+        finished.or((self.modify_time > 0).then_some(self.modify_time))
+    }
+
     /// Placement failed for the reschedule (1.8.1+ tracker annotation).
     pub fn reschedule_failed_to_place(&self) -> bool {
         self.reschedule_tracker.as_ref().is_some_and(|t| t.last_reschedule == LastReschedule::NoPlacement)

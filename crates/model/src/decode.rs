@@ -105,6 +105,15 @@ impl DecodeError {
             DecodeErrorKind::Syntax if self.message.contains("EOF") => {
                 Some("the data ends early: the download or copy was probably cut off")
             }
+            DecodeErrorKind::Syntax if self.message.contains("recursion limit") => {
+                Some("the JSON nests deeper than any Nomad response does (128 levels); this is not allocation data")
+            }
+            DecodeErrorKind::Syntax if self.message.contains("number out of range") => {
+                Some("a number is too large for a 64-bit integer; no Nomad field holds such a value")
+            }
+            DecodeErrorKind::Syntax if self.line == 1 && self.column <= 1 => {
+                Some("this is not JSON at all (an HTML page or plain text?); check that the URL points at the Nomad API or a snapshot")
+            }
             DecodeErrorKind::Syntax => Some("this is not valid JSON; lenient mode repairs only trailing commas, duplicate keys and Python literals"),
             DecodeErrorKind::Data if self.message.contains("invalid type: string") => {
                 Some("a number was written as a string, as in hand-edited files; lenient mode reads numeric strings")

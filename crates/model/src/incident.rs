@@ -56,7 +56,7 @@ pub fn incident_markdown(allocs: &[Allocation], lineage: &Lineage) -> String {
         match at.alloc.and_then(|i| allocs.get(i)) {
             Some(a) => {
                 let cause = allocation_cause(a).map(|c| c.summary).unwrap_or_default();
-                let ended = if a.client_status.is_terminal() { utc(a.modify_time) } else { String::new() };
+                let ended = a.ended_at().map(utc).unwrap_or_default();
                 md.push_str(&format!(
                     "| {} | `{}`{} | {} | {} | {} | {} | {} | {} |\n",
                     k + 1,
@@ -117,6 +117,8 @@ pub fn incident_markdown(allocs: &[Allocation], lineage: &Lineage) -> String {
     ));
 
     md.push_str("\n## Key events\n\n| Time (UTC) | +Δ | Attempt | Event |\n|---|---|---|---|\n");
+    // +Δ is between the rows shown, not the whole timeline's neighbours.
+    let mut previous: Option<i64> = None;
     for e in timeline(allocs, lineage) {
         let key = match &e.kind {
             EntryKind::TaskEvent { event_type, fails_task, .. } => {
@@ -145,7 +147,13 @@ pub fn incident_markdown(allocs: &[Allocation], lineage: &Lineage) -> String {
             _ => e.text.clone(),
         };
         let time = if e.time_known { utc(e.time) } else { "unknown time".to_owned() };
-        let delta = e.since_previous.map(|d| format!("+{}", human_duration(d))).unwrap_or_default();
+        let delta = match (e.time_known, previous) {
+            (true, Some(p)) => format!("+{}", human_duration(e.time - p)),
+            _ => String::new(),
+        };
+        if e.time_known {
+            previous = Some(e.time);
+        }
         md.push_str(&format!("| {time} | {delta} | {} | {} |\n", e.attempt + 1, cell(&what)));
     }
     md

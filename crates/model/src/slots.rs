@@ -90,7 +90,11 @@ pub fn slot_history(allocs: &[Allocation], now: i64) -> SlotHistory {
         }
         let o = outcome(a);
         let live = matches!(o, Outcome::Running | Outcome::Pending | Outcome::Unknown);
-        let bar_end = if live { now.max(a.modify_time) } else { a.modify_time.max(a.create_time) };
+        let bar_end = if live {
+            now.max(a.modify_time)
+        } else {
+            a.ended_at().unwrap_or(a.modify_time).max(a.create_time)
+        };
         start = start.min(a.create_time);
         end = end.max(bar_end);
         let bar = Bar {

@@ -100,12 +100,12 @@ pub fn timeline(allocs: &[Allocation], lineage: &Lineage) -> Vec<Entry> {
                 push(&mut entries, base(time, known, kind, event_message(e)));
             }
         }
-        if a.client_status.is_terminal() && a.modify_time > 0 {
+        if let Some(ended) = a.ended_at() {
             let mut text = format!("allocation {} ended: {}", a.short_id(), a.client_status);
             if !a.client_description.is_empty() {
                 text.push_str(&format!(" ({})", a.client_description));
             }
-            push(&mut entries, base(a.modify_time, true, EntryKind::Ended, text));
+            push(&mut entries, base(ended, true, EntryKind::Ended, text));
         }
         if let Some(hop) = &attempt.hop_to_next {
             let next = lineage.attempts.get(k + 1);
