@@ -11,7 +11,16 @@
 //   /broken/404/v1/...      404 text/plain "alloc not found"
 //   /broken/500/v1/...      500 text/plain "No cluster leader"
 //   /broken/403/v1/...      403 text/plain "Permission denied"
+//   /allocscope/            dist/ as a portal deploys it, with a test config.json (link
+//                           templates; this origin allowed to configure the iframe)
+//   /portal/                examples/portal/ (the custom-element and iframe examples)
+//   /csp/                   dist/ with a strict Content-Security-Policy response header
+//   /badconfig/             dist/ with a malformed config.json
 //   anything else           404 text/plain "not found"
+//
+// A second port (E2E_PORT + 1) is a foreign origin: it serves the same routes plus
+// /foreign/frame.html, a page that frames /allocscope/ from the first origin and tries to
+// configure it.
 //
 // Files without an extension are served as application/json (the Nomad API layout of a
 // snapshot folder). Nothing is cached (Cache-Control: no-store), so a retry in the app is
@@ -27,8 +36,35 @@ const root = path.resolve(here, '..');
 const DIST = path.resolve(root, process.env.E2E_DIST || 'dist');
 const FIXTURES = path.join(here, 'fixtures');
 const SUBPATH = '/a/deep/sub/path/';
+const PORTAL = path.join(root, 'examples', 'portal');
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.E2E_PORT || 8790);
+const FOREIGN_PORT = PORT + 1;
+const ORIGIN = `http://${HOST}:${PORT}`;
+
+export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'";
+
+const TEST_CONFIG = JSON.stringify({
+  source: 'demo/',
+  title: 'allocscope (e2e portal)',
+  links: {
+    allocation: [{ label: 'Metrics', url: 'https://metrics.example.com/d/alloc?var-alloc={alloc_id}&var-ns={namespace}' }],
+    task: [{ label: 'Logs', url: 'https://logs.example.com/search?alloc={alloc_id}&task={task}&job={job_id}' }],
+  },
+  allowed_parent_origins: [ORIGIN],
+}, null, 2);
+
+const BAD_CONFIG = '{\n  "source": 42\n}\n';
+
+const FOREIGN_PAGE = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>foreign portal</title>
+<script type="module" src="/foreign/frame.js"></script></head>
+<body><iframe id="frame" src="${ORIGIN}/allocscope/index.html#/allocations" style="width:100%;height:600px"></iframe></body></html>`;
+
+const FOREIGN_SCRIPT = `window.received = [];
+window.addEventListener('message', (e) => window.received.push({ origin: e.origin, data: e.data }));
+window.sendConfig = () => document.getElementById('frame').contentWindow.postMessage(
+  { type: 'allocscope:config', theme: 'dark', route: '/allocations/e263482b-3b07-460c-2ef4-3d163ab9ea29', source: 'https://evil.example.com/' }, '*');`;
 const VERBOSE = !!process.env.E2E_VERBOSE;
 
 const BROKEN = {
@@ -66,7 +102,7 @@ function send(req, res, status, type, body, extra = {}) {
 const notFound = (req, res) => send(req, res, 404, 'text/plain; charset=utf-8', 'not found');
 
 /** Serve `rel` (already percent-decoded, '/'-separated) from `base`; directories get index.html. */
-function serveFile(req, res, base, rel) {
+function serveFile(req, res, base, rel, headers = {}) {
   if (rel.includes('\0')) return notFound(req, res);
   const file = path.resolve(base, '.' + path.posix.normalize('/' + rel));
   if (file !== base && !file.startsWith(base + path.sep)) return notFound(req, res);
@@ -91,7 +127,7 @@ function serveFile(req, res, base, rel) {
   const type = TYPES[path.extname(target).toLowerCase()] ?? 'application/octet-stream';
   fs.readFile(target, (err, data) => {
     if (err) return notFound(req, res);
-    send(req, res, 200, type, data);
+    send(req, res, 200, type, data, headers);
   });
 }
 
@@ -121,11 +157,21 @@ function handle(req, res) {
   if (pathname === SUBPATH.slice(0, -1) || pathname.startsWith(SUBPATH)) {
     return serveFile(req, res, DIST, pathname.slice(SUBPATH.length - 1));
   }
+  const mounted = /^\/(allocscope|portal|csp|badconfig)(\/.*)?$/.exec(pathname);
+  if (mounted) {
+    const [, name, rest = ''] = mounted;
+    if (name === 'allocscope' && rest === '/config.json') return send(req, res, 200, 'application/json', TEST_CONFIG);
+    if (name === 'badconfig' && rest === '/config.json') return send(req, res, 200, 'application/json', BAD_CONFIG);
+    if (name === 'csp') return serveFile(req, res, DIST, rest, { 'Content-Security-Policy': CSP });
+    return serveFile(req, res, name === 'portal' ? PORTAL : DIST, rest);
+  }
+  if (pathname === '/foreign/frame.html') return send(req, res, 200, TYPES['.html'], FOREIGN_PAGE);
+  if (pathname === '/foreign/frame.js') return send(req, res, 200, TYPES['.js'], FOREIGN_SCRIPT);
   if (pathname.startsWith('/broken/') || pathname.startsWith('/fixtures/')) return notFound(req, res);
   return serveFile(req, res, DIST, pathname);
 }
 
-const server = http.createServer((req, res) => {
+const listener = (req, res) => {
   if (VERBOSE) {
     res.on('finish', () => console.log(`${res.statusCode} ${req.method} ${req.url}`));
   }
@@ -136,7 +182,14 @@ const server = http.createServer((req, res) => {
     if (!res.headersSent) send(req, res, 500, 'text/plain; charset=utf-8', 'test server error');
     else res.destroy();
   }
+};
+const server = http.createServer(listener);
+const foreign = http.createServer(listener);
+foreign.on('error', (e) => {
+  console.error(`e2e server (foreign origin): ${e.message}`);
+  process.exit(1);
 });
+foreign.listen(FOREIGN_PORT, HOST);
 
 server.on('error', (e) => {
   console.error(`e2e server: ${e.message}`);
@@ -152,6 +205,8 @@ server.listen(PORT, HOST, () => {
 
 function stop(signal) {
   if (VERBOSE) console.log(`e2e server: ${signal}, stopping`);
+  foreign.close();
+  foreign.closeAllConnections();
   server.close(() => process.exit(0));
   server.closeAllConnections();
   // Never hang the test runner on a stuck socket.
