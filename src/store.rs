@@ -70,6 +70,24 @@ pub struct Entry<T> {
     pub error: Option<FetchError>,
 }
 
+impl<T> Entry<T> {
+    fn start(&mut self) {
+        self.loading = Some(Progress::default());
+    }
+
+    /// A fetch ended: new data replaces the old; a failure keeps the old data beside the error.
+    fn finish(&mut self, result: Result<T, FetchError>) {
+        self.loading = None;
+        match result {
+            Ok(d) => {
+                self.data = Some(d);
+                self.error = None;
+            }
+            Err(err) => self.error = Some(err),
+        }
+    }
+}
+
 impl<T> Default for Entry<T> {
     fn default() -> Self {
         Entry { data: None, loading: None, error: None }
@@ -134,42 +152,16 @@ impl Reducible for Store {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::ListStarted(path) => {
-                let e = next.lists.entry(path).or_default();
-                e.loading = Some(Progress::default());
-            }
+            Action::ListStarted(path) => next.lists.entry(path).or_default().start(),
             Action::ListProgress(path, p) => {
                 let e = next.lists.entry(path).or_default();
                 if e.loading.is_some() {
                     e.loading = Some(p);
                 }
             }
-            Action::ListDone(path, result) => {
-                let e = next.lists.entry(path).or_default();
-                e.loading = None;
-                match result {
-                    Ok(d) => {
-                        e.data = Some(d);
-                        e.error = None;
-                    }
-                    Err(err) => e.error = Some(err),
-                }
-            }
-            Action::AllocStarted(id) => {
-                let e = next.allocs.entry(id).or_default();
-                e.loading = Some(Progress::default());
-            }
-            Action::AllocDone(id, result) => {
-                let e = next.allocs.entry(id).or_default();
-                e.loading = None;
-                match result {
-                    Ok(d) => {
-                        e.data = Some(d);
-                        e.error = None;
-                    }
-                    Err(err) => e.error = Some(err),
-                }
-            }
+            Action::ListDone(path, result) => next.lists.entry(path).or_default().finish(result),
+            Action::AllocStarted(id) => next.allocs.entry(id).or_default().start(),
+            Action::AllocDone(id, result) => next.allocs.entry(id).or_default().finish(result),
         }
         Rc::new(next)
     }

@@ -47,16 +47,21 @@ impl NomadTime {
 
 const ZERO_TIME_UNIX: i64 = -62_135_596_800;
 
-fn format_rfc3339(t: OffsetDateTime) -> String {
-    let mut s = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+/// `2026-11-24<sep>09:00:00`, the date and time of day as they are in `t`'s own offset.
+fn date_time(t: OffsetDateTime, sep: char) -> String {
+    format!(
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}",
         t.year(),
         u8::from(t.month()),
         t.day(),
         t.hour(),
         t.minute(),
         t.second()
-    );
+    )
+}
+
+fn format_rfc3339(t: OffsetDateTime) -> String {
+    let mut s = date_time(t, 'T');
     let nanos = t.nanosecond();
     if nanos != 0 {
         let frac = format!("{nanos:09}");
@@ -117,35 +122,14 @@ pub fn from_unix_nanos(ns: i64) -> Option<OffsetDateTime> {
 
 /// `2026-11-24 09:00:00 UTC`-style text for a Unix-nanosecond value, or `None` when unknown.
 pub fn format_unix_nanos_utc(ns: i64) -> Option<String> {
-    from_unix_nanos(ns).map(|t| {
-        format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-    })
+    from_unix_nanos(ns).map(|t| format!("{} UTC", date_time(t, ' ')))
 }
 
 /// `2026-11-24 10:00:31` in a zone `offset_minutes` east of UTC (the browser's offset is
 /// passed in, so this stays a pure function).
 pub fn format_unix_nanos_local(ns: i64, offset_minutes: i32) -> Option<String> {
     let offset = time::UtcOffset::from_whole_seconds(offset_minutes.clamp(-1080, 1080) * 60).ok()?;
-    from_unix_nanos(ns).map(|t| {
-        let t = t.to_offset(offset);
-        format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-    })
+    from_unix_nanos(ns).map(|t| date_time(t.to_offset(offset), ' '))
 }
 
 /// "3m ago", "in 2h 5m", "just now": how far `ns` is from `now`.
