@@ -8,6 +8,8 @@ bash scripts/install-tools.sh --browser
 . scripts/env.sh
 
 step() { printf '\n=== %s\n' "$*"; }
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -21,10 +23,19 @@ step "trunk build --release"
 trunk build --release
 
 step "browser end-to-end tests (Playwright, Debian chromium)"
-npx playwright test
+npx playwright test 2>&1 | tee -a "$log"
 
 step "decoder property tests, ${PROPTEST_CASES:=20000} cases each"
-PROPTEST_CASES="$PROPTEST_CASES" cargo test -p allocscope-model --test no_panic
+PROPTEST_CASES="$PROPTEST_CASES" cargo test -p allocscope-model --test no_panic 2>&1 | tee -a "$log"
 
 step "Rust tests (model, CLI, app SSR)"
-cargo test --workspace --features allocscope/ssr
+cargo test --workspace --features allocscope/ssr 2>&1 | tee -a "$log"
+
+# One closing line for every runner above (cargo's last line may be a doc-test binary's
+# "0 passed"): the sum of cargo's per-binary results and Playwright's total.
+count() { { grep -oE "$1" "$log" || true; } | awk -v f="$2" '{s += $f} END {print s + 0}'; }
+cargo_passed=$(count '^test result: [a-z]+\. [0-9]+ passed' 4)
+cargo_failed=$(count '; [0-9]+ failed;' 2)
+pw_passed=$(count '^ +[0-9]+ passed' 1)
+pw_failed=$(count '^ +[0-9]+ failed' 1)
+printf '\nallocscope: %d passed, %d failed\n' $((cargo_passed + pw_passed)) $((cargo_failed + pw_failed))
