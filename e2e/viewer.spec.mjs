@@ -306,10 +306,8 @@ test.describe('allocation list', () => {
     await expect(created).toHaveText('1h 9m ago');
   });
 
-  // Known app bug (reported, not fixed here): `table.allocs td { white-space: nowrap }` with no
-  // scroll container makes the list about 2000 px wide with the demo's long dispatch job
-  // names, so at 1400 px the page scrolls sideways, the header stops at the window's edge
-  // and the Fate column (rescheduled / replaced / not rescheduled) is out of sight.
+  // The demo's long dispatch job names must wrap rather than push the Fate column
+  // (rescheduled / replaced / not rescheduled) out of a 1400 px window.
   test('the list fits a 1400 px wide window, Fate column included', async ({ page }) => {
     await page.goto('/#/allocations');
     await expect(rows(page)).toHaveCount(53);
@@ -444,8 +442,7 @@ test.describe('allocation page', () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(D);
   });
 
-  // Known app bug (reported, not fixed here): CopyButton ignores the promise of
-  // clipboard.writeText and says "copied" even when the browser refused the write.
+  // "copied" only when clipboard.writeText resolved; a refusal says so.
   test('the copy button does not claim success when the clipboard refuses', async ({ page }) => {
     await page.addInitScript(() => {
       navigator.clipboard.writeText = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'));
@@ -576,10 +573,8 @@ test.describe('local times', () => {
     });
   });
 
-  // Known app bug (reported, not fixed here): Clock::browser() takes the browser's UTC offset
-  // once, for "now", and formats every time with it. A time on the other side of a DST change
-  // is shown an hour off: D was created 2026-11-24 08:06:10 UTC = 03:06:10 EST in New York,
-  // but viewed on 2027-03-20 (EDT, UTC-4) the app shows 04:06:10.
+  // Each time uses the zone's offset at that instant: D was created 2026-11-24 08:06:10 UTC
+  // = 03:06:10 EST in New York, also when viewed on 2027-03-20 (EDT, UTC-4).
   test.describe('in America/New_York across a DST change', () => {
     test.use({ timezoneId: 'America/New_York' });
     test('a winter time viewed in summer time is shown in winter time', async ({ page }) => {
@@ -637,6 +632,9 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
     await expect(page.locator('ol.chain li.attempt')).toHaveCount(4);
     await expect(cause(page)).toHaveCount(0);
     await expect(page.locator('section.budget dd.reschedule-used')).toContainText('3 used');
+    // The running attempt's restarts, used of allowed by the group's restart policy.
+    const apiRestarts = page.locator('section.budget dt', { hasText: /^Restarts of api$/ }).locator('xpath=following-sibling::dd[1]');
+    await expect(apiRestarts).toHaveText('2 of 2 restarts used in 30m0s (mode fail)');
 
     const rows = page.locator('table.timeline tbody tr');
     await expect(rows.first()).toContainText('created');
@@ -658,6 +656,17 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
     for (const id of [A, B, C, D]) await expect(md).toContainText(id.slice(0, 8));
     await expect(md).toContainText(D);
     await expect(md).toContainText('OOM killed');
+    // The chain as a table and a cause section per ended attempt.
+    await expect(md).toContainText('| 2 | `e3991c99` |');
+    await expect(md).toContainText('| 4 | `211a8252` (this one) |');
+    await expect(md).toContainText('### Attempt 2 (`e3991c99`): api was OOM killed (exit code 137)');
+    await expect(md).toContainText('### Attempt 3 (`e263482b`): api could not start: the image pull failed');
+    // And the copy button puts exactly that on the clipboard.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await incident.locator('button.copy').click();
+    await expect(incident.locator('button.copy')).toHaveText('copied');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(await md.textContent());
   });
 
   test('the job-scoped list draws one lane per slot with a bar per attempt; a bar opens its attempt', async ({ page }) => {
@@ -682,8 +691,7 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
     await expect(page.locator('section.slot-history')).toHaveCount(0);
   });
 
-  // Known app bug (reported, not fixed here): the bars are focusable links (role="link",
-  // tabindex="0") but only have a click handler, so Enter on a focused bar does nothing.
+  // The bars are focusable links (role="link", tabindex="0"): Enter opens them too.
   test('a slot-history bar opens its attempt from the keyboard', async ({ page }) => {
     await page.goto('/#/allocations?job=checkout-api');
     const bar = page.locator(`section.slot-history g.bar[data-id="${C}"]`);
@@ -693,9 +701,8 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
     await expect(page).toHaveURL(new RegExp(`#/allocations/${C}$`), { timeout: 3000 });
   });
 
-  // Known app bug (reported, not fixed here): bars are at least 3 px wide but drawn in time
-  // order, so a short attempt is covered by the next one. B and C (minutes long, on a ~40 h
-  // axis) are ~1 px slivers under C and D: the two failed attempts cannot be clicked.
+  // B and C last minutes on a ~40 h axis: each bar keeps a minimum width and starts after
+  // the previous one, so neither is covered and both can be clicked.
   test('every slot-history bar can be clicked (short attempts are not covered by the next)', async ({ page }) => {
     await page.goto('/#/allocations?job=checkout-api');
     await expect(page.locator('section.slot-history g.bar')).toHaveCount(5);
@@ -709,10 +716,8 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
     expect(covered).toEqual([]);
   });
 
-  // Known app bug (reported, not fixed here): an attempt "ends" at its ModifyTime, which for a
-  // rescheduled allocation is when the scheduler replaced it, not when it failed. B's tasks all
-  // finished at 08:02:16; the timeline says B ended at 08:03:17, the same instant it was
-  // "rescheduled … after a 1m0s delay".
+  // An attempt ends when its tasks finished (B: 08:02:16), not at its ModifyTime (08:03:17,
+  // when the scheduler replaced it, a reschedule delay later).
   test('the timeline ends B when its tasks died, a reschedule delay before the reschedule', async ({ page }) => {
     await page.goto(`/#/allocations/${D}`);
     const ended = page.locator('table.timeline tbody tr[data-attempt="2"]', { has: page.locator('td.tl-what', { hasText: /^ended$/ }) });
@@ -720,9 +725,7 @@ test.describe('why it ended, budgets, timeline, incident summary, slot history',
     await expect(ended.locator('td:first-child')).toHaveText('2026-11-24 08:02:16', { timeout: 3000 });
   });
 
-  // Known app bug (reported, not fixed here): the incident Markdown's "Key events" table keeps
-  // only some timeline entries but its +Δ column is the time since the previous entry of the
-  // full timeline, i.e. since a row that is not in the table.
+  // "Key events" keeps only some timeline entries; its +Δ is measured from the row above.
   test('the incident summary\'s +Δ column measures from the row above', async ({ page }) => {
     await page.goto(`/#/allocations/${D}`);
     await expect(page.locator('ol.chain li.attempt')).toHaveCount(4);
