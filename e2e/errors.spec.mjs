@@ -44,7 +44,8 @@ test.describe('HTTP errors', () => {
     await expect(page.locator('header .source')).toContainText('/broken/404/');
     await expect(panel(page)).toHaveAttribute('data-status', '404');
     await expect(panel(page).locator('.error-headline')).toHaveText('The source answered 404 Not Found');
-    await expect(panel(page).locator('.error-url')).toHaveText('GET /broken/404/v1/allocations');
+    // The list is asked for in pages (per_page), as Nomad 1.3+ paginates it.
+    await expect(panel(page).locator('.error-url')).toHaveText('GET /broken/404/v1/allocations?per_page=500');
     await expect(panel(page).locator('.error-detail')).toHaveText('alloc not found');
     await expect(panel(page).locator('.error-advice')).toContainText('garbage-collected, or the source URL is wrong');
     await expect(panel(page).locator('button.retry')).toBeVisible();
@@ -72,7 +73,7 @@ test.describe('HTTP errors', () => {
 
     // The leader is back: the next Retry shows the list and no error.
     const demoList = await (await request.get('/demo/v1/allocations')).body();
-    await page.route('**/broken/500/v1/allocations', (route) =>
+    await page.route((url) => url.pathname.endsWith('/broken/500/v1/allocations'), (route) =>
       route.fulfill({ status: 200, contentType: 'application/json', body: demoList }),
     );
     await panel(page).locator('button.retry').click();
@@ -90,7 +91,7 @@ test.describe('HTTP errors', () => {
   });
 
   test('an HTML error page from a proxy is summarised, not dumped', async ({ page }) => {
-    await page.route('**/demo/v1/allocations', (route) =>
+    await page.route((url) => url.pathname.endsWith('/demo/v1/allocations'), (route) =>
       route.fulfill({
         status: 502,
         contentType: 'text/html',
@@ -101,7 +102,7 @@ test.describe('HTTP errors', () => {
     await expect(panel(page)).toHaveAttribute('data-status', '502');
     await expect(panel(page).locator('.error-headline')).toHaveText('The source answered 502 Bad Gateway');
     await expect(panel(page).locator('.error-detail')).toHaveText('(the server sent an HTML error page)');
-    await expect(panel(page).locator('.error-url')).toHaveText('GET demo/v1/allocations');
+    await expect(panel(page).locator('.error-url')).toHaveText('GET demo/v1/allocations?per_page=500');
     expect(await page.evaluate(() => window.__xss)).toBeUndefined();
   });
 
@@ -139,7 +140,7 @@ test.describe('malformed data', () => {
     await expect(panel(page).locator('.error-headline')).toHaveText('The response is not allocation JSON');
     // Not an HTTP error: the answer was 200.
     await expect(panel(page)).not.toHaveAttribute('data-status');
-    await expect(panel(page).locator('.error-url')).toHaveText('GET /fixtures/malformed/v1/allocations');
+    await expect(panel(page).locator('.error-url')).toHaveText('GET /fixtures/malformed/v1/allocations?per_page=500');
     const detail = panel(page).locator('.error-detail');
     await expect(detail).toContainText('line 1, column 300');
     await expect(detail).toContainText('at $[0].DesiredTransition');
@@ -218,13 +219,13 @@ test.describe('unreachable source', () => {
     await page.locator('header a.brand').click();
     await expect(page).toHaveURL(/#\/allocations$/);
     await expect(page.locator('main h1')).toHaveText('Allocations');
-    await expect(panel(page).locator('.error-url')).toHaveText(`GET http://127.0.0.1:${port}/v1/allocations`);
+    await expect(panel(page).locator('.error-url')).toHaveText(`GET http://127.0.0.1:${port}/v1/allocations?per_page=500`);
     await expect(panel(page).locator('.error-headline')).toHaveText('The source could not be reached');
   });
 
   test('port 9 (blocked by Chromium as unsafe) is reported the same way', async ({ page }) => {
     await page.goto('/?source=http://127.0.0.1:9/#/allocations');
     await expect(panel(page).locator('.error-headline')).toHaveText('The source could not be reached');
-    await expect(panel(page).locator('.error-url')).toHaveText('GET http://127.0.0.1:9/v1/allocations');
+    await expect(panel(page).locator('.error-url')).toHaveText('GET http://127.0.0.1:9/v1/allocations?per_page=500');
   });
 });

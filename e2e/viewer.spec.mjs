@@ -277,7 +277,7 @@ test.describe('allocation list', () => {
   test('a slow source shows the loading state, then the list', async ({ page }) => {
     let release;
     const gate = new Promise((r) => (release = r));
-    await page.route('**/demo/v1/allocations', async (route) => {
+    await page.route((url) => url.pathname.endsWith('/demo/v1/allocations'), async (route) => {
       await gate;
       await route.continue();
     });

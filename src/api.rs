@@ -57,6 +57,8 @@ pub enum FetchErrorKind {
     Http { status: u16, status_text: String, body: String },
     /// The body is larger than the app will hold.
     TooLarge { bytes: u64 },
+    /// The request was cancelled (the view was left); not shown to anyone.
+    Cancelled,
     /// The body arrived but is not allocation JSON; `excerpt` is the start of a body that
     /// is not JSON at all (an HTML page, a proxy's text), so the user sees what came back.
     Decode { error: DecodeError, excerpt: Option<String> },
@@ -114,6 +116,7 @@ impl FetchError {
                 format!("The source answered {status} {text}").trim_end().to_owned()
             }
             FetchErrorKind::TooLarge { bytes: n } => format!("The response is too large ({})", bytes(*n)),
+            FetchErrorKind::Cancelled => "The request was cancelled".to_owned(),
             FetchErrorKind::Decode { .. } => "The response is not allocation JSON".to_owned(),
         }
     }
@@ -126,7 +129,7 @@ impl FetchError {
                 "(the server sent an HTML error page)".to_owned()
             }
             FetchErrorKind::Http { body, .. } => body.clone(),
-            FetchErrorKind::TooLarge { .. } => String::new(),
+            FetchErrorKind::TooLarge { .. } | FetchErrorKind::Cancelled => String::new(),
             FetchErrorKind::Decode { error, excerpt: Some(x) } => format!("{error}\nThe response began: {x}"),
             FetchErrorKind::Decode { error, excerpt: None } => error.to_string(),
         }
@@ -141,6 +144,7 @@ impl FetchError {
             FetchErrorKind::Http { status: 400, .. } => "Nomad rejected the request's parameters; its message above says which.".to_owned(),
             FetchErrorKind::Http { status: 500..=599, .. } => "The server failed. Nomad's message above says why (no leader, unknown region, …); retry once it recovers.".to_owned(),
             FetchErrorKind::Http { .. } => "The request failed; retry, or check the source URL.".to_owned(),
+            FetchErrorKind::Cancelled => String::new(),
             FetchErrorKind::TooLarge { .. } => format!("allocscope holds at most {} per response; scope the view to a job or a node.", bytes(MAX_BODY_BYTES)),
             FetchErrorKind::Decode { error, .. } => error
                 .hint()
@@ -177,6 +181,8 @@ pub struct Fetched {
     pub bytes: Vec<u8>,
     /// `X-Nomad-Index`: present on a live agent, absent on a static snapshot.
     pub nomad_index: Option<u64>,
+    /// `X-Nomad-NextToken`: another page of a paginated list exists.
+    pub next_token: Option<String>,
 }
 
 /// GET `url` (with the ACL token, if any), reporting progress while the body streams in.
@@ -185,10 +191,67 @@ pub async fn get(
     token: Option<&str>,
     on_progress: &dyn Fn(Progress),
 ) -> Result<Fetched, FetchError> {
+    get_with(url, token, None, None, on_progress).await
+}
+
+/// `get`, cancellable through `abort` and given up after `timeout_ms`. The timeout is the
+/// browser's own `AbortSignal.timeout`, combined with the caller's signal, so no timer
+/// callback outlives the request.
+pub async fn get_with(
+    url: &str,
+    token: Option<&str>,
+    abort: Option<&web_sys::AbortController>,
+    timeout_ms: Option<u32>,
+    on_progress: &dyn Fn(Progress),
+) -> Result<Fetched, FetchError> {
+    use web_sys::AbortSignal;
+    let signal = match (abort, timeout_ms) {
+        (Some(ctl), Some(ms)) => {
+            Some(AbortSignal::any(&js_sys::Array::of2(&ctl.signal(), &AbortSignal::timeout_with_u32(ms))))
+        }
+        (Some(ctl), None) => Some(ctl.signal()),
+        (None, Some(ms)) => Some(AbortSignal::timeout_with_u32(ms)),
+        (None, None) => None,
+    };
+    let result = send(url, token, signal.as_ref(), on_progress).await;
+    match (result, signal) {
+        (Err(e), Some(sig)) if sig.aborted() => {
+            let reason = js_sys::Reflect::get(&sig.reason(), &"name".into()).ok().and_then(|v| v.as_string());
+            if reason.as_deref() == Some("TimeoutError") {
+                Err(FetchError::network(
+                    url,
+                    format!("no answer within {} s: the request timed out", timeout_ms.unwrap_or(0) / 1000),
+                ))
+            } else {
+                let _ = e;
+                Err(FetchError { url: url.to_owned(), kind: FetchErrorKind::Cancelled })
+            }
+        }
+        (other, _) => other,
+    }
+}
+
+/// Wait `ms` milliseconds.
+pub async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+async fn send(
+    url: &str,
+    token: Option<&str>,
+    signal: Option<&web_sys::AbortSignal>,
+    on_progress: &dyn Fn(Progress),
+) -> Result<Fetched, FetchError> {
     let mut req = gloo_net::http::Request::get(url);
     if let Some(t) = token.filter(|t| !t.is_empty()) {
         req = req.header("X-Nomad-Token", t);
     }
+    req = req.abort_signal(signal);
     let resp = req.send().await.map_err(|e| FetchError::network(url, e.to_string()))?;
     let headers = resp.headers();
     let nomad_index = headers.get("X-Nomad-Index").and_then(|v| v.trim().parse().ok());
@@ -196,12 +259,13 @@ pub async fn get(
         let body = resp.text().await.unwrap_or_default();
         return Err(FetchError::http(url, resp.status(), &resp.status_text(), &body));
     }
+    let next_token = headers.get("X-Nomad-NextToken").filter(|t| !t.is_empty());
     let total = headers.get("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
     if let Some(t) = total.filter(|t| *t > MAX_BODY_BYTES) {
         return Err(FetchError { url: url.to_owned(), kind: FetchErrorKind::TooLarge { bytes: t } });
     }
     let bytes = read_body(url, resp.body(), total, on_progress).await?;
-    Ok(Fetched { bytes, nomad_index })
+    Ok(Fetched { bytes, nomad_index, next_token })
 }
 
 /// Read a body chunk by chunk so a large download shows progress.

@@ -4,6 +4,9 @@
 
 use crate::api;
 use crate::clock::Clock;
+use crate::components::connection_panel::ConnectionPanel;
+use crate::components::live_indicator::LiveIndicator;
+use crate::connection::{self, Connection};
 use crate::embed::{use_iframe_bridge, IframeCommand};
 use crate::pages::allocation::AllocationPage;
 use crate::pages::allocation_list::AllocationListPage;
@@ -21,6 +24,10 @@ use yew_router::prelude::*;
 /// The deployment's configuration, for views that need it (link templates).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConfigContext(pub Rc<Config>);
+
+/// Opens the connection settings (the error panel's "enter a token" on a 403).
+#[derive(Clone, PartialEq)]
+pub struct TokenPrompt(pub Callback<()>);
 
 /// What the app tells its host (a portal page around a custom element).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +100,7 @@ fn Standalone(props: &StandaloneProps) -> Html {
         }
     });
     let source = use_state(|| (*page_source).clone());
-    let token = use_state(|| None::<String>);
+    let conn = use_state(|| connection::load(&page_source.base));
     let prefs = use_state(load_preferences);
     let navigator = use_navigator();
     if let Some(title) = &props.config.title {
@@ -102,14 +109,14 @@ fn Standalone(props: &StandaloneProps) -> Html {
         }
     }
     let on_command = {
-        let (source, token, prefs, navigator) =
-            (source.clone(), token.clone(), prefs.clone(), navigator.clone());
+        let (source, conn, prefs, navigator) =
+            (source.clone(), conn.clone(), prefs.clone(), navigator.clone());
         Callback::from(move |cmd: IframeCommand| {
             if let Some(s) = cmd.source {
                 source.set(Source::new(s));
             }
             if let Some(t) = cmd.token {
-                token.set((!t.is_empty()).then_some(t));
+                conn.set(Connection { token: (!t.is_empty()).then_some(t), ..(*conn).clone() });
             }
             if let Some(t) = cmd.theme {
                 prefs.set((Theme::parse(&t), prefs.1));
@@ -129,11 +136,19 @@ fn Standalone(props: &StandaloneProps) -> Html {
             prefs.set((t, d));
         })
     };
-    let key = format!("{}|{}", source.base, token.as_deref().map(|_| "token").unwrap_or(""));
+    let on_connection = {
+        let (conn, source) = (conn.clone(), source.clone());
+        Callback::from(move |c: Connection| {
+            connection::save(&source.base, &c);
+            conn.set(c);
+        })
+    };
+    // A new source, token, namespace or region starts from an empty store.
+    let key = format!("{}|{}", source.base, conn.cache_key());
     html! {
         <AppRoot {key} source={(*source).clone()} clock={Clock::browser()} config={props.config.clone()}
             config_error={props.config_error.clone()} theme={prefs.0} density={prefs.1} on_prefs={Some(on_prefs)}
-            token={(*token).clone()} on_event={reporter} standalone=true />
+            connection={(*conn).clone()} on_connection={Some(on_connection)} on_event={reporter} standalone=true />
     }
 }
 
@@ -153,9 +168,12 @@ pub struct AppRootProps {
     /// Present when the user may switch theme and density (the standalone page).
     #[prop_or_default]
     pub on_prefs: Option<Callback<(Theme, Density)>>,
-    /// Sent as `X-Nomad-Token`; held in memory only.
+    /// Token (sent as `X-Nomad-Token`), namespace and region.
     #[prop_or_default]
-    pub token: Option<String>,
+    pub connection: Connection,
+    /// Present when the user may change the connection (the standalone page).
+    #[prop_or_default]
+    pub on_connection: Option<Callback<Connection>>,
     #[prop_or_default]
     pub on_event: Option<Callback<HostEvent>>,
     /// The standalone page fills the window.
@@ -167,9 +185,14 @@ pub struct AppRootProps {
 #[component]
 pub fn AppRoot(props: &AppRootProps) -> Html {
     let store = use_reducer({
-        let (source, token) = (props.source.clone(), props.token.clone());
-        move || Store::new(source).with_token(token)
+        let (source, connection) = (props.source.clone(), props.connection.clone());
+        move || Store::new(source).with_connection(connection)
     });
+    let panel_open = use_state(|| false);
+    let open_panel = {
+        let panel_open = panel_open.clone();
+        Callback::from(move |_| panel_open.set(true))
+    };
     let clock = use_state(|| props.clock);
     {
         let clock = clock.clone();
@@ -199,6 +222,7 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
         <ContextProvider<StoreContext> context={StoreContext(store)}>
             <ContextProvider<Clock> context={*clock}>
             <ContextProvider<ConfigContext> context={ConfigContext(props.config.clone())}>
+            <ContextProvider<Option<TokenPrompt>> context={props.on_connection.as_ref().map(|_| TokenPrompt(open_panel.clone()))}>
                 <div class={classes!("as-root", props.standalone.then_some("standalone"))}
                     data-theme={props.theme.as_str()} data-density={props.density.as_str()}>
                     <header class="app-header">
@@ -206,8 +230,18 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
                         <span class="source" title="The source: a Nomad API or a snapshot folder, chosen with ?source= in the page URL">
                             {"source: "}<span class="mono">{ source_label }</span>
                         </span>
+                        <LiveIndicator />
+                        if props.on_connection.is_some() {
+                            <button type="button" class="connection-button" onclick={open_panel.reform(|_: MouseEvent| ())}>
+                                { connection_label(&props.connection) }
+                            </button>
+                        }
                         { prefs }
                     </header>
+                    if let (true, Some(apply)) = (*panel_open, &props.on_connection) {
+                        <ConnectionPanel connection={props.connection.clone()}
+                            on_apply={apply.clone()} on_close={{ let p = panel_open.clone(); Callback::from(move |_| p.set(false)) }} />
+                    }
                     if let Some(e) = &props.config_error {
                         <p class="notice config-error" role="alert">{ e.clone() }</p>
                     }
@@ -216,10 +250,22 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
                     </main>
                     <RouteReporter on_event={props.on_event.clone()} />
                 </div>
+            </ContextProvider<Option<TokenPrompt>>>
             </ContextProvider<ConfigContext>>
             </ContextProvider<Clock>>
         </ContextProvider<StoreContext>>
     }
+}
+
+fn connection_label(c: &Connection) -> String {
+    let mut parts = vec![if c.token.is_some() { "token set".to_owned() } else { "no token".to_owned() }];
+    if !c.namespace.is_empty() {
+        parts.push(format!("ns {}", c.namespace));
+    }
+    if !c.region.is_empty() {
+        parts.push(format!("region {}", c.region));
+    }
+    parts.join(" · ")
 }
 
 fn switch(route: Route) -> Html {

@@ -250,10 +250,11 @@ fn ElementInner(props: &ElementProps) -> Html {
         }
     });
     let source = Source::new(props.source.clone());
-    let key = format!("{}|{}", source.base, props.token.as_deref().map(|_| "token").unwrap_or(""));
+    let connection = crate::connection::Connection { token: props.token.clone(), ..Default::default() };
+    let key = format!("{}|{}", source.base, connection.cache_key());
     html! {
         <AppRoot {key} {source} clock={Clock::browser()} theme={Theme::parse(&props.theme)}
-            token={props.token.clone()} on_event={props.emit.clone()} />
+            {connection} on_event={props.emit.clone()} />
     }
 }
 

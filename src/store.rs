@@ -3,6 +3,8 @@
 //! it). The reducer is plain Rust; fetching is started by the hooks at the bottom.
 
 use crate::api::{self, FetchError, Progress};
+use crate::connection::Connection;
+use crate::live::LiveStatus;
 use crate::source::Source;
 use allocscope_model::{decode, Allocation, DecodeOptions, ListIndex};
 use std::collections::HashMap;
@@ -60,6 +62,8 @@ impl ListData {
 pub struct AllocData {
     pub alloc: Allocation,
     pub raw: String,
+    /// `X-Nomad-Index` when the source is a live agent.
+    pub nomad_index: Option<u64>,
 }
 
 /// What is known about one remote resource.
@@ -97,20 +101,39 @@ impl<T> Default for Entry<T> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Store {
     pub source: Source,
-    /// The ACL token, sent as `X-Nomad-Token`. Memory only; never in a URL or a message.
-    pub token: Option<String>,
+    /// Token, namespace and region for every request.
+    pub connection: Connection,
+    /// How fresh the data is (live, reconnecting, snapshot, paused).
+    pub live: LiveStatus,
+    /// The user paused live updates.
+    pub paused: bool,
     pub lists: HashMap<String, Entry<Shared<ListData>>>,
     pub allocs: HashMap<String, Entry<Shared<AllocData>>>,
 }
 
 impl Store {
     pub fn new(source: Source) -> Store {
-        Store { source, token: None, lists: HashMap::new(), allocs: HashMap::new() }
+        Store {
+            source,
+            connection: Connection::default(),
+            live: LiveStatus::Idle,
+            paused: false,
+            lists: HashMap::new(),
+            allocs: HashMap::new(),
+        }
     }
 
-    pub fn with_token(mut self, token: Option<String>) -> Store {
-        self.token = token.filter(|t| !t.is_empty());
+    pub fn with_connection(mut self, mut connection: Connection) -> Store {
+        connection.token = connection.token.filter(|t| !t.is_empty());
+        self.connection = connection;
         self
+    }
+
+    /// `path` with the connection's query parameters.
+    pub fn url(&self, path: &str) -> String {
+        let params = self.connection.params();
+        let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.source.url(&allocscope_model::paths::with_params(path, &refs))
     }
 
     pub fn list(&self, path: &str) -> Entry<Shared<ListData>> {
@@ -139,6 +162,8 @@ impl Store {
 }
 
 pub enum Action {
+    Live(LiveStatus),
+    SetPaused(bool),
     ListStarted(String),
     ListProgress(String, Progress),
     ListDone(String, Result<Shared<ListData>, FetchError>),
@@ -152,6 +177,16 @@ impl Reducible for Store {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
+            Action::Live(status) => {
+                if next.paused || next.live == status {
+                    return self;
+                }
+                next.live = status;
+            }
+            Action::SetPaused(p) => {
+                next.paused = p;
+                next.live = if p { LiveStatus::Paused } else { LiveStatus::Idle };
+            }
             Action::ListStarted(path) => next.lists.entry(path).or_default().start(),
             Action::ListProgress(path, p) => {
                 let e = next.lists.entry(path).or_default();
@@ -176,8 +211,8 @@ pub struct StoreContext(pub UseReducerHandle<Store>);
 /// Fetch and decode a list path into the store.
 pub fn fetch_list(store: &StoreContext, path: String) {
     let dispatcher = store.0.dispatcher();
-    let url = store.0.source.url(&path);
-    let token = store.0.token.clone();
+    let url = store.0.url(&path);
+    let token = store.0.connection.token.clone();
     dispatcher.dispatch(Action::ListStarted(path.clone()));
     wasm_bindgen_futures::spawn_local(async move {
         let progress = {
@@ -196,8 +231,8 @@ pub fn fetch_list(store: &StoreContext, path: String) {
 /// Fetch one full allocation into the store.
 pub fn fetch_alloc(store: &StoreContext, id: String) {
     let dispatcher = store.0.dispatcher();
-    let url = store.0.source.url(&allocscope_model::paths::allocation(&id));
-    let token = store.0.token.clone();
+    let url = store.0.url(&allocscope_model::paths::allocation(&id));
+    let token = store.0.connection.token.clone();
     dispatcher.dispatch(Action::AllocStarted(id.clone()));
     wasm_bindgen_futures::spawn_local(async move {
         let result = api::get(&url, token.as_deref(), &|_| {}).await.and_then(|f| {
@@ -207,7 +242,11 @@ pub fn fetch_alloc(store: &StoreContext, id: String) {
                 return Err(FetchError::http(&url, 200, "OK", "expected one allocation in the response"));
             }
             let alloc = decoded.allocations.remove(0);
-            Ok(Shared::new(AllocData { alloc, raw: String::from_utf8_lossy(&f.bytes).into_owned() }))
+            Ok(Shared::new(AllocData {
+                alloc,
+                raw: String::from_utf8_lossy(&f.bytes).into_owned(),
+                nomad_index: f.nomad_index,
+            }))
         });
         dispatcher.dispatch(Action::AllocDone(id, result));
     });

@@ -1,6 +1,7 @@
 //! A failed fetch: what failed (URL, status), the server's own text, what to do, and a retry.
 
 use crate::api::FetchError;
+use crate::app::TokenPrompt;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -17,6 +18,11 @@ pub struct ErrorPanelProps {
 pub fn ErrorPanel(props: &ErrorPanelProps) -> Html {
     let e = &props.error;
     let detail = e.detail();
+    // A 403 asks for a token where the page can take one.
+    let prompt = use_context::<Option<TokenPrompt>>().flatten().filter(|_| e.status() == Some(403)).map(|p| {
+        let cb = p.0;
+        html! { <button type="button" class="enter-token" onclick={move |_| cb.emit(())}>{"Enter an ACL token"}</button> }
+    });
     let retry = props.on_retry.as_ref().map(|cb| {
         let cb = cb.clone();
         html! { <button type="button" class="retry" onclick={move |_| cb.emit(())}>{"Retry"}</button> }
@@ -29,6 +35,7 @@ pub fn ErrorPanel(props: &ErrorPanelProps) -> Html {
                 <pre class="error-detail">{ detail }</pre>
             }
             <p class="error-advice">{ e.advice() }</p>
+            { prompt }
             { retry }
         </div>
     }

@@ -17,8 +17,9 @@ use crate::components::resources::ResourcesView;
 use crate::components::tasks_table::TasksTable;
 use crate::components::time::Time;
 use crate::components::timeline_view::TimelineView;
+use crate::live::{use_live_alloc, use_live_list};
 use crate::routes::Route;
-use crate::store::{fetch_alloc, use_allocs, use_list_opt, use_store, AllocData, ListData, Shared, Store};
+use crate::store::{use_allocs, use_store, AllocData, ListData, Shared, Store};
 use allocscope_model::{
     allocation_cause, incident_markdown, lineage, paths, short_id, timeline, Allocation, Lineage, ListQuery,
 };
@@ -62,7 +63,7 @@ fn stub_from_lists(store: &Store, id: &str) -> Option<Allocation> {
 #[component]
 pub fn AllocationPage(props: &AllocationPageProps) -> Html {
     let store = use_store();
-    let entry = use_allocs(vec![props.id.clone()]).remove(0);
+    let (entry, on_retry) = use_live_alloc(props.id.clone());
     let stub = if entry.data.is_none() { stub_from_lists(&store.0, &props.id) } else { None };
     let job_id = entry
         .data
@@ -70,7 +71,7 @@ pub fn AllocationPage(props: &AllocationPageProps) -> Html {
         .map(|d| d.alloc.job_id.clone())
         .or_else(|| stub.as_ref().map(|s| s.job_id.clone()));
     let job_path = job_id.filter(|j| !j.is_empty()).map(|j| paths::job_allocations(&j));
-    let job_entry = use_list_opt(job_path);
+    let (job_entry, _) = use_live_list(job_path);
     let fulls = full_allocs(&store.0);
     let set =
         use_memo((job_entry.data.clone(), fulls.clone()), |(job, fulls)| chain_set(job.as_ref(), fulls));
@@ -103,10 +104,6 @@ pub fn AllocationPage(props: &AllocationPageProps) -> Html {
         })
         .collect();
     let chain_view = chain.map(|l| ChainInput { lineage: l, allocs: chain_allocs, gaps });
-    let on_retry = {
-        let (store, id) = (store.clone(), props.id.clone());
-        Callback::from(move |_| fetch_alloc(&store, id.clone()))
-    };
 
     match (entry.data, entry.loading, entry.error) {
         (Some(d), _, _) => html! {

@@ -10,8 +10,9 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::loading::Loading;
 use crate::components::slot_history::SlotHistoryView;
 use crate::components::time::Time;
+use crate::live::{use_live_list, LiveStatus};
 use crate::routes::Route;
-use crate::store::{fetch_list, use_list, use_store, ListData, Shared};
+use crate::store::{use_store, ListData, Shared};
 use allocscope_model::{
     allocation_cause, paths, select, short_id, slot_history, status_facets, ListQuery, SortKey,
 };
@@ -33,8 +34,13 @@ pub fn AllocationListPage() -> Html {
             query.namespace = ns.clone();
         }
     }
-    let path = if query.job.is_empty() { paths::allocations() } else { paths::job_allocations(&query.job) };
-    let entry = use_list(path.clone());
+    let path = if query.job.is_empty() {
+        // A Nomad filter expression is evaluated by the server (live sources only).
+        paths::with_params(&paths::allocations(), &[("filter", query.filter.as_str())])
+    } else {
+        paths::job_allocations(&query.job)
+    };
+    let (entry, on_retry) = use_live_list(Some(path.clone()));
     let store = use_store();
     let on_query = {
         let navigator = navigator.clone();
@@ -49,14 +55,14 @@ pub fn AllocationListPage() -> Html {
             let _ = n.replace_with_query(&Route::Allocations, &q);
         }
     });
-    let on_retry = {
-        let (store, path) = (store.clone(), path.clone());
-        Callback::from(move |_| fetch_list(&store, path.clone()))
-    };
+    let filter_ignored = !query.filter.is_empty() && store.0.live == LiveStatus::Snapshot;
     match (entry.data, entry.loading, entry.error) {
         (Some(data), loading, error) => html! {
             <>
                 if let (Some(e), None) = (error, loading) { <ErrorPanel error={e} on_retry={on_retry} compact=true /> }
+                if filter_ignored {
+                    <p class="notice">{"Filter expressions are evaluated by a live Nomad API; this static snapshot ignores them."}</p>
+                }
                 <AllocationListView {data} {query} {on_query} {on_search} />
             </>
         },
@@ -113,6 +119,13 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
         Callback::from(move |e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             cb.emit(ListQuery { q: input.value(), ..q.clone() });
+        })
+    };
+    let onfilter = {
+        let (q, cb) = (q.clone(), props.on_query.clone());
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            cb.emit(ListQuery { filter: input.value().trim().to_owned(), ..q.clone() });
         })
     };
     let scope_chip = |label: &str, value: &str, clear: ListQuery| -> Html {
@@ -249,6 +262,12 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
                 </span>
             </div>
             if let Some(h) = (*slots).clone() { <SlotHistoryView history={h} /> }
+            <details class="advanced" open={!q.filter.is_empty()}>
+                <summary>{"Nomad filter expression"}</summary>
+                <input type="text" id="filter" class="search" aria-label="Nomad filter expression"
+                    placeholder={r#"ClientStatus == "failed" and JobID == "web" (evaluated by a live Nomad agent)"#}
+                    value={q.filter.clone()} onchange={onfilter} />
+            </details>
             <div class="facets" role="group" aria-label="Filter by client status">{ for facet_buttons }</div>
             { body }
         </section>

@@ -7,8 +7,8 @@ use crate::components::events_table::EventsTable;
 use crate::components::links::ExternalLinks;
 use crate::components::loading::Loading;
 use crate::components::time::Time;
+use crate::live::use_live_alloc;
 use crate::routes::Route;
-use crate::store::{fetch_alloc, use_allocs, use_store};
 use allocscope_model::{short_id, task_cause, Allocation};
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
@@ -30,8 +30,7 @@ pub struct TaskPageProps {
 
 #[component]
 pub fn TaskPage(props: &TaskPageProps) -> Html {
-    let store = use_store();
-    let entry = use_allocs(vec![props.id.clone()]).remove(0);
+    let (entry, on_retry) = use_live_alloc(props.id.clone());
     let location = use_location();
     let navigator = use_navigator();
     let query: TaskQuery = location.and_then(|l| l.query::<TaskQuery>().ok()).unwrap_or_default();
@@ -44,10 +43,6 @@ pub fn TaskPage(props: &TaskPageProps) -> Html {
                 let _ = n.replace_with_query(&route, &q);
             }
         })
-    };
-    let on_retry = {
-        let (store, id) = (store.clone(), props.id.clone());
-        Callback::from(move |_| fetch_alloc(&store, id.clone()))
     };
     match (entry.data, entry.loading, entry.error) {
         (Some(d), _, _) => html! {

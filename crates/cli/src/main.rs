@@ -1,6 +1,7 @@
 //! `allocscope`: the allocscope model on the command line.
 
 mod decode_cmd;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,11 +18,14 @@ enum Command {
     /// Decode allocation JSON files in any form Nomad writes (a list, one allocation,
     /// NDJSON from a debug bundle) and print one line per allocation.
     Decode(decode_cmd::DecodeArgs),
+    /// Serve the built site and proxy Nomad's API (/v1/) on the same origin.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(args) => decode_cmd::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -46,7 +46,7 @@ pub struct Lineage {
     /// There may be attempts before the oldest one shown: it is a gap, or only its list
     /// stub is known (stubs never carry `PreviousAllocation`).
     pub earlier_unknown: bool,
-    /// IDs worth fetching as full allocations to extend or fill the chain, nearest first.
+    /// IDs of gaps worth fetching as full allocations, nearest first.
     pub missing: Vec<String>,
 }
 
@@ -162,18 +162,16 @@ pub fn lineage(allocs: &[Allocation], id: &str) -> Option<Lineage> {
         Some(i) => allocs[i].shape() != Shape::Full && !prev_of.contains_key(oldest.id.as_str()),
     };
 
-    // Nearest first: walk outwards from the current attempt.
+    // Gaps are worth fetching, nearest first: walk outwards from the current attempt. (The
+    // oldest attempt known only as a list stub is not fetched: its reschedule tracker
+    // already names its predecessor when it had one, and a job list that carries the links
+    // then resolves the whole lineage in one request.)
     let mut missing = Vec::new();
     let mut order: Vec<(usize, usize)> = (0..attempts.len()).map(|k| (k.abs_diff(current), k)).collect();
     order.sort();
     for (_, k) in order {
         let a = &attempts[k];
-        let wanted = match a.alloc {
-            None => true,
-            // A stub at the old end may have a PreviousAllocation its full form would show.
-            Some(i) => k == 0 && allocs[i].shape() == Shape::Stub,
-        };
-        if wanted && !missing.contains(&a.id) {
+        if a.alloc.is_none() && !missing.contains(&a.id) {
             missing.push(a.id.clone());
         }
     }

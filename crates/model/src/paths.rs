@@ -35,6 +35,20 @@ pub fn join(base: &str, path: &str) -> String {
     }
 }
 
+/// A path with query parameters appended (empty values left out), each percent-encoded.
+pub fn with_params(path: &str, params: &[(&str, &str)]) -> String {
+    let mut out = path.to_owned();
+    let mut sep = if path.contains('?') { '&' } else { '?' };
+    for (k, v) in params.iter().filter(|(_, v)| !v.is_empty()) {
+        out.push(sep);
+        out.push_str(&segment(k));
+        out.push('=');
+        out.push_str(&segment(v));
+        sep = '&';
+    }
+    out
+}
+
 /// Percent-encode one path segment (RFC 3986 unreserved characters stay as they are).
 pub fn segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -70,5 +84,16 @@ mod tests {
             "https://nomad.example:4646/v1/allocations"
         );
         assert_eq!(join("", "v1/allocations"), "v1/allocations");
+        assert_eq!(
+            with_params(
+                "v1/allocations",
+                &[("namespace", "*"), ("region", ""), ("filter", "ClientStatus == \"failed\"")]
+            ),
+            "v1/allocations?namespace=%2A&filter=ClientStatus%20%3D%3D%20%22failed%22"
+        );
+        assert_eq!(
+            with_params("v1/allocations?per_page=2", &[("index", "7")]),
+            "v1/allocations?per_page=2&index=7"
+        );
     }
 }

@@ -91,6 +91,9 @@ pub struct ListQuery {
     /// `asc` or `desc`; absent means the sort key's natural direction.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub dir: String,
+    /// A Nomad filter expression (`ClientStatus == "failed"`), evaluated by a live agent.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub filter: String,
 }
 
 impl ListQuery {

@@ -1,0 +1,63 @@
+//! # nomad-double: a test double of HashiCorp Nomad's HTTP API
+//!
+//! **This is not Nomad.** It is a small HTTP server that imitates the parts of Nomad's
+//! HTTP API that allocscope reads, so that allocscope's tests can run without a Nomad
+//! agent. It serves a snapshot folder (allocscope's layout, `DIR/v1/allocation/<id>`) on
+//!
+//! - `GET /v1/allocations` (stubs; `namespace`, `prefix`, `per_page`, `next_token`,
+//!   `filter` (a tiny subset of go-bexpr), `reverse`, `resources`, `task_states`),
+//! - `GET /v1/allocation/:id`,
+//! - `GET /v1/job/:id/allocations`,
+//! - `GET /v1/node/:id/allocations`,
+//!
+//! with Nomad's blocking queries (`index`, `wait`), headers (`X-Nomad-Index`,
+//! `X-Nomad-KnownLeader`, `X-Nomad-LastContact`, `X-Nomad-NextToken`), plain-text errors
+//! and status codes, and token checks (`X-Nomad-Token`, `Authorization: Bearer`), as
+//! described in the project's research notes (nomad-model.md §4).
+//!
+//! A control API under `/_double/` (clearly not Nomad's) lets a test count requests,
+//! append task events, fail or replace allocations (each raises the index and wakes
+//! blocked queries) and force errors or delays. See the crate's README.md.
+//!
+//! ```no_run
+//! use nomad_double::{DoubleServer, Options};
+//! let server = DoubleServer::start(Options::new("www/demo", "127.0.0.1:0")).unwrap();
+//! println!("{}", server.url()); // http://127.0.0.1:PORT
+//! ```
+
+mod api;
+mod control;
+pub mod query;
+mod server;
+pub mod store;
+mod ui;
+
+pub use server::DoubleServer;
+pub use store::Store;
+
+use std::path::PathBuf;
+
+/// How to run the double (the binary's flags).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The snapshot folder: `DIR/v1/allocation/<id>` files of full allocations.
+    pub snapshot: PathBuf,
+    /// `HOST:PORT`; port 0 picks a free one.
+    pub listen: String,
+    /// When set, `/v1` requests need this token (`X-Nomad-Token` or `Authorization: Bearer`).
+    pub token: Option<String>,
+    /// A static directory served under `/ui/`.
+    pub ui: Option<PathBuf>,
+    /// The starting index; default: the largest `ModifyIndex` in the snapshot.
+    pub index: Option<u64>,
+    /// Log one line per request to stderr.
+    pub verbose: bool,
+    /// Extra headers on every `/v1` answer, like Nomad's `http_api_response_headers`.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Options {
+    pub fn new(snapshot: impl Into<PathBuf>, listen: &str) -> Options {
+        Options { snapshot: snapshot.into(), listen: listen.to_owned(), ..Default::default() }
+    }
+}

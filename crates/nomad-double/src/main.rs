@@ -1,0 +1,106 @@
+//! `nomad-double`: a test double of Nomad's HTTP API. See the library docs and README.md.
+
+use nomad_double::{DoubleServer, Options};
+use std::process::ExitCode;
+
+const HELP: &str = "\
+nomad-double: a TEST DOUBLE of HashiCorp Nomad's HTTP API, for testing allocscope.
+It is not Nomad: it serves a snapshot folder's allocations on Nomad's allocation
+endpoints, with Nomad's parameters, blocking queries, headers and errors, plus a
+test control API under /_double/.
+
+Usage:
+  nomad-double --snapshot DIR [--listen HOST:PORT] [--token SECRET] [--ui DIST_DIR]
+               [--index N] [--header 'Name: value']... [--verbose]
+
+Options:
+  --snapshot DIR     snapshot folder with DIR/v1/allocation/<id> files (required)
+  --listen ADDR      address to listen on (default 127.0.0.1:4646; port 0 = any free port)
+  --token SECRET     require X-Nomad-Token: SECRET or Authorization: Bearer SECRET on /v1
+                     (403 Permission denied otherwise); also read from NOMAD_DOUBLE_TOKEN
+  --ui DIST_DIR      also serve DIST_DIR under /ui/ (index.html for /ui/)
+  --index N          starting index (default: the largest ModifyIndex in the snapshot)
+  --header 'K: V'    add a header to every /v1 answer (like http_api_response_headers)
+  --verbose          log one line per request to stderr
+  -h, --help         this text
+  -V, --version      the version
+
+Nomad endpoints (GET only):
+  /v1/allocations, /v1/allocation/:id, /v1/job/:id/allocations, /v1/node/:id/allocations
+
+Control API (not Nomad):
+  GET  /_double/counts               request counts per 'METHOD /path', plus total
+  POST /_double/counts/reset
+  GET  /_double/index                {\"Index\": N}
+  POST /_double/alloc/:id/event      body: a TaskEvent, or {\"Task\": \"api\", \"Event\": {...}}
+  POST /_double/alloc/:id/fail       body (optional): {\"ExitCode\": 1}
+  POST /_double/alloc/:id/replace    -> {\"ID\": \"<new id>\", \"Index\": N}
+  GET|POST /_double/mode             {\"status\": 500, \"body\": \"No cluster leader\"},
+                                     {\"status\": null}, {\"delay_ms\": 2000}
+  POST /_double/shutdown
+";
+
+fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
+    let mut o = Options { listen: "127.0.0.1:4646".into(), ..Default::default() };
+    o.token = std::env::var("NOMAD_DOUBLE_TOKEN").ok().filter(|t| !t.is_empty());
+    let mut snapshot = None;
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value =
+            |name: &str| inline.clone().or_else(|| it.next()).ok_or(format!("{name} needs a value"));
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "-V" | "--version" => {
+                println!("nomad-double {} (a test double of Nomad's HTTP API)", env!("CARGO_PKG_VERSION"));
+                std::process::exit(0);
+            }
+            "--snapshot" => snapshot = Some(value("--snapshot")?),
+            "--listen" => o.listen = value("--listen")?,
+            "--token" => o.token = Some(value("--token")?).filter(|t| !t.is_empty()),
+            "--ui" => o.ui = Some(value("--ui")?.into()),
+            "--index" => {
+                let v = value("--index")?;
+                o.index = Some(v.parse().map_err(|_| format!("--index: not a number: {v}"))?);
+            }
+            "--header" => {
+                let v = value("--header")?;
+                let (k, val) =
+                    v.split_once(':').ok_or(format!("--header: expected 'Name: value', got {v:?}"))?;
+                o.headers.push((k.trim().to_owned(), val.trim().to_owned()));
+            }
+            "--verbose" | "-v" => o.verbose = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    o.snapshot = snapshot.ok_or("--snapshot DIR is required")?.into();
+    Ok(Some(o))
+}
+
+fn main() -> ExitCode {
+    let opts = match parse(std::env::args().skip(1).collect()) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("nomad-double: {e}\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    match DoubleServer::start(opts) {
+        Ok(server) => {
+            println!("nomad-double (a test double of Nomad's HTTP API) listening on {}", server.url());
+            server.wait();
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("nomad-double: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

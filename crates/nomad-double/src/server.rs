@@ -1,0 +1,287 @@
+//! The HTTP server: one accept loop on tiny_http, one thread per request (so many
+//! long-polls can wait at once), and the shared state they use.
+
+use crate::query::Query;
+use crate::store::Store;
+use crate::{api, control, ui, Options};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tiny_http::{Header, Response};
+
+/// One answer, before it is written.
+#[derive(Clone, Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: Vec<u8>) -> Reply {
+        Reply { status, content_type: "application/json", body, headers: Vec::new() }
+    }
+
+    pub fn json_value(status: u16, v: &serde_json::Value) -> Reply {
+        Reply::json(status, serde_json::to_vec(v).unwrap_or_default())
+    }
+
+    /// Nomad's error form: the plain message.
+    pub fn text(status: u16, msg: &str) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: msg.as_bytes().to_vec(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// `setMeta`: the blocking index and the leader headers.
+    pub fn nomad_meta(self, index: u64) -> Reply {
+        self.header("X-Nomad-Index", &index.max(1).to_string())
+            .header("X-Nomad-KnownLeader", "true")
+            .header("X-Nomad-LastContact", "0")
+    }
+}
+
+/// A forced answer or delay set through `POST /_double/mode`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Mode {
+    pub status: Option<u16>,
+    pub body: String,
+    pub delay_ms: u64,
+}
+
+pub(crate) struct Shared {
+    pub store: Mutex<Store>,
+    pub changed: Condvar,
+    pub mode: Mutex<Mode>,
+    pub counts: Mutex<BTreeMap<String, u64>>,
+    token: Option<String>,
+    pub ui: Option<PathBuf>,
+    verbose: bool,
+    extra_headers: Vec<(String, String)>,
+    pub shutdown: AtomicBool,
+    server: Arc<tiny_http::Server>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    pub fn current_index(&self) -> u64 {
+        lock(&self.store).index
+    }
+
+    /// Run a change to the store, then wake every blocked query.
+    pub fn mutate<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        let out = f(&mut lock(&self.store));
+        self.changed.notify_all();
+        out
+    }
+
+    /// Nomad's blocking query: when `min_index > 0` and the relevant index is not above it,
+    /// wait for a change or for `wait` to pass. Returns the store, locked, to answer from.
+    pub fn wait_for(
+        &self,
+        min_index: u64,
+        wait: Duration,
+        relevant: impl Fn(&Store) -> u64,
+    ) -> MutexGuard<'_, Store> {
+        let mut g = lock(&self.store);
+        if min_index == 0 {
+            return g;
+        }
+        let deadline = Instant::now() + wait;
+        while relevant(&g) <= min_index && !self.shutdown.load(Ordering::SeqCst) {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            g = self
+                .changed
+                .wait_timeout(g, deadline - now)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+        g
+    }
+
+    pub fn mode(&self) -> MutexGuard<'_, Mode> {
+        lock(&self.mode)
+    }
+
+    pub fn counts(&self) -> MutexGuard<'_, BTreeMap<String, u64>> {
+        lock(&self.counts)
+    }
+
+    /// `X-Nomad-Token: <t>` or `Authorization: Bearer <t>` (scheme case-insensitive).
+    fn authorized(&self, headers: &[Header]) -> bool {
+        let Some(token) = &self.token else { return true };
+        headers.iter().any(|h| {
+            let v = h.value.as_str();
+            if h.field.equiv("X-Nomad-Token") {
+                v == token
+            } else if h.field.equiv("Authorization") {
+                v.split_once(' ').is_some_and(|(s, t)| s.eq_ignore_ascii_case("bearer") && t.trim() == token)
+            } else {
+                false
+            }
+        })
+    }
+
+    pub fn request_shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        self.changed.notify_all();
+        self.server.unblock();
+    }
+}
+
+/// A running double. Dropping it stops the accept loop.
+pub struct DoubleServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl DoubleServer {
+    /// Load the snapshot, bind, and serve in a background thread.
+    pub fn start(opts: Options) -> Result<DoubleServer, String> {
+        let store = Store::load(&opts.snapshot, opts.index)?;
+        if let Some(ui) = &opts.ui {
+            if !ui.is_dir() {
+                return Err(format!("--ui {}: not a directory", ui.display()));
+            }
+        }
+        let server = tiny_http::Server::http(&opts.listen)
+            .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+        let addr = server.server_addr().to_ip().ok_or("not an IP listener")?;
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            changed: Condvar::new(),
+            mode: Mutex::new(Mode::default()),
+            counts: Mutex::new(BTreeMap::new()),
+            token: opts.token,
+            ui: opts.ui,
+            verbose: opts.verbose,
+            extra_headers: opts.headers,
+            shutdown: AtomicBool::new(false),
+            server: Arc::new(server),
+        });
+        let s = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("nomad-double-accept".into())
+            .spawn(move || accept_loop(s))
+            .map_err(|e| e.to_string())?;
+        Ok(DoubleServer { addr, shared, thread: Some(thread) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop accepting and release blocked queries.
+    pub fn shutdown(&self) {
+        self.shared.request_shutdown();
+    }
+
+    /// Block until the server stops (`POST /_double/shutdown`, or `shutdown()`).
+    pub fn wait(mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for DoubleServer {
+    fn drop(&mut self) {
+        self.shared.request_shutdown();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn accept_loop(shared: Arc<Shared>) {
+    loop {
+        if shared.shutdown.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(req) = shared.server.recv() else { continue };
+        let s = Arc::clone(&shared);
+        let spawned =
+            std::thread::Builder::new().name("nomad-double-request".into()).spawn(move || handle(&s, req));
+        if spawned.is_err() {
+            // Out of threads: nothing sensible to do but drop the request.
+            continue;
+        }
+    }
+}
+
+fn handle(shared: &Shared, mut req: tiny_http::Request) {
+    let method = req.method().as_str().to_owned();
+    let url = req.url().to_owned();
+    let (path, qs) = url.split_once('?').unwrap_or((&url, ""));
+    let q = Query::parse(qs);
+    let reply = if path == "/_double" || path.starts_with("/_double/") {
+        let mut body = Vec::new();
+        let _ = req.as_reader().read_to_end(&mut body);
+        control::handle(shared, &method, path, &q, &body)
+    } else if path == "/ui" || path.starts_with("/ui/") {
+        ui::handle(shared, &method, path)
+    } else {
+        *shared.counts().entry(format!("{method} {path}")).or_insert(0) += 1;
+        if path.starts_with("/v1/") || path == "/v1" {
+            let (delay, forced) = {
+                let m = shared.mode();
+                (m.delay_ms, m.status.map(|s| (s, m.body.clone())))
+            };
+            if delay > 0 {
+                std::thread::sleep(Duration::from_millis(delay));
+            }
+            let mut reply = match forced {
+                Some((status, body)) => Reply::text(status, &body).nomad_meta(shared.current_index()),
+                None => api::handle(shared, &method, path, &q, shared.authorized(req.headers())),
+            };
+            // Like Nomad's `http_api_response_headers`: on every /v1 answer, errors too.
+            reply.headers.extend(shared.extra_headers.iter().cloned());
+            reply
+        } else if path == "/" && shared.ui.is_some() {
+            Reply::text(307, "").header("Location", "/ui/")
+        } else {
+            Reply::text(404, "404 page not found")
+        }
+    };
+    if shared.verbose {
+        // The URL carries no secret (Nomad takes tokens from headers only); headers are not logged.
+        eprintln!("nomad-double: {method} {url} -> {}", reply.status);
+    }
+    let status = reply.status;
+    let mut resp =
+        Response::from_data(reply.body).with_status_code(status).with_chunked_threshold(usize::MAX);
+    if let Ok(h) = Header::from_bytes("Content-Type", reply.content_type) {
+        resp.add_header(h);
+    }
+    for (k, v) in &reply.headers {
+        if let Ok(h) = Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+            resp.add_header(h);
+        }
+    }
+    let _ = req.respond(resp);
+}

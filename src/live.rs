@@ -1,0 +1,327 @@
+//! Keeping views current. A live Nomad agent answers with `X-Nomad-Index`; each view then
+//! long-polls its one resource with `?index=<last>&wait=5m` (a blocking query), resets the
+//! index when it goes backwards (a restored cluster), backs off exponentially on errors, and
+//! stops when the view is left. A static snapshot has no index and is fetched once. The
+//! cluster-wide list is paginated (`per_page`, `next_token`), and rows show as pages arrive.
+
+use crate::api::{self, FetchError, FetchErrorKind, Fetched, Progress};
+use crate::store::{use_store, Action, AllocData, Entry, ListData, Shared, StoreContext};
+use allocscope_model::{decode, paths, DecodeOptions};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Allocations per page of `v1/allocations`.
+pub const PAGE_SIZE: u32 = 500;
+/// The `wait` of a blocking query; Nomad caps it at 5 minutes.
+const WAIT: &str = "5m";
+/// Above `wait` plus Nomad's jitter (wait/16).
+const BLOCKING_TIMEOUT_MS: u32 = 330_000;
+const FIRST_LOAD_TIMEOUT_MS: u32 = 30_000;
+/// Never start two polls of one view closer than this, whatever the server does.
+const MIN_POLL_INTERVAL_MS: u32 = 1_000;
+const MAX_BACKOFF_MS: u32 = 30_000;
+
+/// What the header shows about the data's freshness.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum LiveStatus {
+    #[default]
+    Idle,
+    /// A static snapshot: fetched once, never polled.
+    Snapshot,
+    /// Blocking queries are running; `updated` is the browser time (ms) of the last answer.
+    Live {
+        updated: f64,
+    },
+    /// The last request failed; the next try is after `retry_in_ms`.
+    Reconnecting {
+        attempt: u32,
+        retry_in_ms: u32,
+    },
+    Paused,
+}
+
+/// Exponential backoff: 1 s, 2 s, 4 s, … up to 30 s.
+pub fn backoff_ms(failures: u32) -> u32 {
+    1000u32.saturating_mul(1 << failures.saturating_sub(1).min(5)).min(MAX_BACKOFF_MS)
+}
+
+/// One running poll loop; dropping the view stops it and aborts its request.
+#[derive(Default)]
+struct Poll {
+    stopped: Cell<bool>,
+    current: RefCell<Option<web_sys::AbortController>>,
+}
+
+impl Poll {
+    fn stop(&self) {
+        self.stopped.set(true);
+        if let Some(c) = self.current.borrow_mut().take() {
+            c.abort();
+        }
+    }
+
+    fn controller(&self) -> Option<web_sys::AbortController> {
+        let c = web_sys::AbortController::new().ok()?;
+        *self.current.borrow_mut() = Some(c.clone());
+        Some(c)
+    }
+}
+
+fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::Date::now();
+    #[cfg(not(target_arch = "wasm32"))]
+    0.0
+}
+
+/// What a loop fetches and where its results go.
+#[derive(Clone, PartialEq, Eq)]
+enum Target {
+    List(String),
+    Alloc(String),
+}
+
+async fn fetch_once(
+    store: &StoreContext,
+    poll: &Poll,
+    path: &str,
+    extra: &[(&str, String)],
+    timeout: u32,
+    progress: &dyn Fn(Progress),
+) -> Result<(String, Fetched), FetchError> {
+    let mut params: Vec<(&str, String)> = store.0.connection.params();
+    params.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
+    let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let url = store.0.source.url(&paths::with_params(path, &refs));
+    let ctl = poll.controller();
+    let fetched =
+        api::get_with(&url, store.0.connection.token.as_deref(), ctl.as_ref(), Some(timeout), progress)
+            .await?;
+    Ok((url, fetched))
+}
+
+/// Whether an error may go away by itself (a server or network failure), as opposed to one
+/// that needs the user (a wrong path, a missing token, bad data).
+fn transient(e: &FetchError) -> bool {
+    match e.kind {
+        FetchErrorKind::Network(_) => true,
+        FetchErrorKind::Http { status, .. } => status >= 500 || status == 408 || status == 429,
+        _ => false,
+    }
+}
+
+/// What the store already holds for a view: nothing, a snapshot's data, or live data at an
+/// index (the loop then starts blocking from there instead of fetching again).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Known {
+    Nothing,
+    Snapshot,
+    Live(u64),
+}
+
+async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) {
+    let dispatch = store.0.dispatcher();
+    let mut index: u64 = match known {
+        Known::Snapshot => {
+            dispatch.dispatch(Action::Live(LiveStatus::Snapshot));
+            return;
+        }
+        Known::Live(n) => n,
+        Known::Nothing => 0,
+    };
+    let mut failures: u32 = 0;
+    let mut last_start = 0.0;
+    // Automatic retries are for a source known to be a live agent; a first load that fails
+    // waits for the user's Retry (it may be a wrong URL or a static host).
+    let mut seen_live = index > 0;
+    loop {
+        if poll.stopped.get() {
+            return;
+        }
+        let since = now_ms() - last_start;
+        if since < MIN_POLL_INTERVAL_MS as f64 {
+            api::sleep(MIN_POLL_INTERVAL_MS - since as u32).await;
+        }
+        last_start = now_ms();
+        let mut extra: Vec<(&str, String)> = Vec::new();
+        if index > 0 {
+            extra.push(("index", index.to_string()));
+            extra.push(("wait", WAIT.to_owned()));
+        }
+        let timeout = if index > 0 { BLOCKING_TIMEOUT_MS } else { FIRST_LOAD_TIMEOUT_MS };
+        let outcome = match &target {
+            Target::List(path) => {
+                let paged = path.split('?').next() == Some("v1/allocations");
+                if paged {
+                    extra.push(("per_page", PAGE_SIZE.to_string()));
+                }
+                let progress = {
+                    let (d, p) = (dispatch.clone(), path.clone());
+                    move |pr: Progress| d.dispatch(Action::ListProgress(p.clone(), pr))
+                };
+                load_list(&store, &poll, path, &extra, timeout, &progress, paged).await
+            }
+            Target::Alloc(id) => {
+                let path = paths::allocation(id);
+                match fetch_once(&store, &poll, &path, &extra, timeout, &|_| {}).await {
+                    Ok((url, f)) => decode_alloc(&url, &f).map(|d| {
+                        dispatch.dispatch(Action::AllocDone(id.clone(), Ok(d)));
+                        f.nomad_index
+                    }),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        if poll.stopped.get() {
+            return;
+        }
+        match outcome {
+            Ok(None) => {
+                dispatch.dispatch(Action::Live(LiveStatus::Snapshot));
+                return;
+            }
+            Ok(Some(n)) => {
+                failures = 0;
+                seen_live = true;
+                dispatch.dispatch(Action::Live(LiveStatus::Live { updated: now_ms() }));
+                // A lower index means the cluster's state was restored: start over.
+                index = if n < index { 0 } else { n };
+            }
+            Err(e) if e.kind == FetchErrorKind::Cancelled => return,
+            Err(e) => {
+                failures += 1;
+                let again = seen_live && transient(&e);
+                match &target {
+                    Target::List(path) => dispatch.dispatch(Action::ListDone(path.clone(), Err(e))),
+                    Target::Alloc(id) => dispatch.dispatch(Action::AllocDone(id.clone(), Err(e))),
+                }
+                if !again {
+                    // Retrying by itself would not help; the Retry button restarts the loop.
+                    dispatch.dispatch(Action::Live(LiveStatus::Idle));
+                    return;
+                }
+                let wait = backoff_ms(failures);
+                dispatch.dispatch(Action::Live(LiveStatus::Reconnecting {
+                    attempt: failures,
+                    retry_in_ms: wait,
+                }));
+                api::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// Fetch a list (every page of it); returns the index, `None` for a static snapshot.
+async fn load_list(
+    store: &StoreContext,
+    poll: &Poll,
+    path: &str,
+    extra: &[(&str, String)],
+    timeout: u32,
+    progress: &dyn Fn(Progress),
+    paged: bool,
+) -> Result<Option<u64>, FetchError> {
+    let dispatch = store.0.dispatcher();
+    let (url, first) = fetch_once(store, poll, path, extra, timeout, progress).await?;
+    let mut allocs = decode(&first.bytes, DecodeOptions::STRICT)
+        .map_err(|e| FetchError::decode(&url, e, &first.bytes))?
+        .allocations;
+    let index = first.nomad_index;
+    let mut next = if paged { first.next_token.clone() } else { None };
+    while let Some(token) = next.take() {
+        if poll.stopped.get() {
+            return Err(FetchError { url, kind: FetchErrorKind::Cancelled });
+        }
+        // Rows show as pages arrive.
+        dispatch.dispatch(Action::ListDone(
+            path.to_owned(),
+            Ok(Shared::new(ListData::new(allocs.clone(), index))),
+        ));
+        let page_params = [("per_page", PAGE_SIZE.to_string()), ("next_token", token)];
+        let (page_url, page) =
+            fetch_once(store, poll, path, &page_params, FIRST_LOAD_TIMEOUT_MS, &|_| {}).await?;
+        let more = decode(&page.bytes, DecodeOptions::STRICT)
+            .map_err(|e| FetchError::decode(&page_url, e, &page.bytes))?;
+        allocs.extend(more.allocations);
+        next = page.next_token;
+    }
+    dispatch.dispatch(Action::ListDone(path.to_owned(), Ok(Shared::new(ListData::new(allocs, index)))));
+    Ok(index)
+}
+
+fn decode_alloc(url: &str, f: &Fetched) -> Result<Shared<AllocData>, FetchError> {
+    let mut decoded =
+        decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| FetchError::decode(url, e, &f.bytes))?;
+    if decoded.allocations.len() != 1 {
+        return Err(FetchError::http(url, 200, "OK", "expected one allocation in the response"));
+    }
+    let alloc = decoded.allocations.remove(0);
+    Ok(Shared::new(AllocData {
+        alloc,
+        raw: String::from_utf8_lossy(&f.bytes).into_owned(),
+        nomad_index: f.nomad_index,
+    }))
+}
+
+/// Run a loop for `target` while the calling view is mounted (and not paused); returns a
+/// callback that restarts it at once (a Retry button).
+#[hook]
+fn use_poll(target: Option<Target>, known: Known) -> Callback<()> {
+    let store = use_store();
+    let generation = use_state(|| 0u32);
+    let paused = store.0.paused;
+    {
+        let store = store.clone();
+        // `known` is read when the loop starts, not a dependency: new data must not restart it.
+        let latest = use_mut_ref(|| known);
+        *latest.borrow_mut() = known;
+        use_effect_with((target, *generation, paused), move |deps| {
+            let poll = Rc::new(Poll::default());
+            if let (Some(t), false) = (deps.0.clone(), deps.2) {
+                // A Retry (generation > 0) always fetches.
+                let start = if deps.1 > 0 { Known::Nothing } else { *latest.borrow() };
+                wasm_bindgen_futures::spawn_local(run(store, poll.clone(), t, start));
+            }
+            move || poll.stop()
+        });
+    }
+    Callback::from(move |_| generation.set(*generation + 1))
+}
+
+/// A list kept current; and a retry callback.
+#[hook]
+pub fn use_live_list(path: Option<String>) -> (Entry<Shared<ListData>>, Callback<()>) {
+    let store = use_store();
+    let entry = path.as_deref().map(|p| store.0.list(p)).unwrap_or_default();
+    let known = match &entry.data {
+        None => Known::Nothing,
+        Some(d) => d.nomad_index.map(Known::Live).unwrap_or(Known::Snapshot),
+    };
+    let retry = use_poll(path.map(Target::List), known);
+    (entry, retry)
+}
+
+/// One allocation kept current; and a retry callback.
+#[hook]
+pub fn use_live_alloc(id: String) -> (Entry<Shared<AllocData>>, Callback<()>) {
+    let store = use_store();
+    let entry = store.0.alloc(&id);
+    let known = match &entry.data {
+        None => Known::Nothing,
+        Some(d) => d.nomad_index.map(Known::Live).unwrap_or(Known::Snapshot),
+    };
+    let retry = use_poll(Some(Target::Alloc(id)), known);
+    (entry, retry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_cap() {
+        let b: Vec<u32> = (1..=8).map(backoff_ms).collect();
+        assert_eq!(b, vec![1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    }
+}
