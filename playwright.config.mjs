@@ -16,6 +16,28 @@ if (!fs.existsSync(path.join(dist, 'index.html'))) {
 }
 
 const port = Number(process.env.E2E_PORT || 8790);
+// Live-source tests run against the Nomad API test double (crates/nomad-double) and through
+// `allocscope serve`; scripts/test.sh builds both binaries first.
+const bin = (name) => path.resolve(root, 'target', 'debug', name);
+for (const name of ['nomad-double', 'allocscope']) {
+  if (!fs.existsSync(bin(name))) {
+    throw new Error(`allocscope e2e: ${bin(name)} is missing: run cargo build -p nomad-double -p allocscope-cli first.`);
+  }
+}
+export const LIVE = {
+  demo: 8792, // the demo snapshot, changed by the tests through the double's control API
+  token: 8793, // the demo snapshot behind an ACL token
+  serve: 8794, // allocscope serve in front of the token double, with a token file
+  lineage: 8795, // ten attempts of one slot
+};
+const double = (port, snapshot, extra = '') => ({
+  command: `${bin('nomad-double')} --snapshot ${snapshot} --listen 127.0.0.1:${port} --ui ${dist} ${extra}`,
+  url: `http://127.0.0.1:${port}/_double/index`,
+  reuseExistingServer: false,
+  timeout: 15_000,
+  stdout: 'ignore',
+  stderr: 'pipe',
+});
 const baseURL = `http://127.0.0.1:${port}`;
 const chromium = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
 
@@ -53,13 +75,26 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: 'node e2e/server.mjs',
-    url: `${baseURL}/index.html`,
-    env: { E2E_PORT: String(port), E2E_DIST: dist },
-    reuseExistingServer: false,
-    timeout: 15_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: 'node e2e/server.mjs',
+      url: `${baseURL}/index.html`,
+      env: { E2E_PORT: String(port), E2E_DIST: dist },
+      reuseExistingServer: false,
+      timeout: 15_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    double(LIVE.demo, 'www/demo'),
+    double(LIVE.token, 'www/demo', '--token e2e-secret-token'),
+    {
+      command: `${bin('allocscope')} serve --nomad http://127.0.0.1:${LIVE.token} --listen 127.0.0.1:${LIVE.serve} --dist ${dist} --token-file e2e/fixtures/token.txt`,
+      url: `http://127.0.0.1:${LIVE.serve}/index.html`,
+      reuseExistingServer: false,
+      timeout: 15_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    double(LIVE.lineage, 'e2e/fixtures/lineage10'),
+  ],
 });

@@ -22,6 +22,9 @@ cargo clippy -p allocscope --target wasm32-unknown-unknown --features csr -- -D 
 step "trunk build --release"
 trunk build --release
 
+step "build the Nomad API test double and the CLI (allocscope serve) for the live tests"
+cargo build -p nomad-double -p allocscope-cli
+
 step "browser end-to-end tests (Playwright, Debian chromium)"
 npx playwright test 2>&1 | tee -a "$log"
 

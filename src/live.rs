@@ -90,7 +90,10 @@ async fn fetch_once(
     timeout: u32,
     progress: &dyn Fn(Progress),
 ) -> Result<(String, Fetched), FetchError> {
-    let mut params: Vec<(&str, String)> = store.0.connection.params();
+    // A parameter the path names itself (a job list's own namespace) wins over the connection's.
+    let named = |k: &str| path.contains(&format!("?{k}=")) || path.contains(&format!("&{k}="));
+    let mut params: Vec<(&str, String)> =
+        store.0.connection.params().into_iter().filter(|(k, _)| !named(k)).collect();
     params.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
     let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let url = store.0.source.url(&paths::with_params(path, &refs));

@@ -65,12 +65,16 @@ pub fn AllocationPage(props: &AllocationPageProps) -> Html {
     let store = use_store();
     let (entry, on_retry) = use_live_alloc(props.id.clone());
     let stub = if entry.data.is_none() { stub_from_lists(&store.0, &props.id) } else { None };
-    let job_id = entry
+    // The job's list in the allocation's own namespace (a job ID is unique per namespace).
+    let job = entry
         .data
         .as_ref()
-        .map(|d| d.alloc.job_id.clone())
-        .or_else(|| stub.as_ref().map(|s| s.job_id.clone()));
-    let job_path = job_id.filter(|j| !j.is_empty()).map(|j| paths::job_allocations(&j));
+        .map(|d| (d.alloc.job_id.clone(), d.alloc.namespace_or_default().to_owned()))
+        .or_else(|| stub.as_ref().map(|s| (s.job_id.clone(), s.namespace_or_default().to_owned())));
+    let job_path = job
+        .clone()
+        .filter(|(j, _)| !j.is_empty())
+        .map(|(j, ns)| paths::with_params(&paths::job_allocations(&j), &[("namespace", ns.as_str())]));
     let (job_entry, _) = use_live_list(job_path);
     let fulls = full_allocs(&store.0);
     let set =
@@ -85,8 +89,11 @@ pub fn AllocationPage(props: &AllocationPageProps) -> Html {
         None => set.clone(),
     };
     let chain: Option<Lineage> = lineage(&chain_allocs, &props.id).filter(|l| l.attempts.len() > 1);
+    // Gaps are fetched only once the job list has answered: it usually fills them all.
+    let job_settled = job_entry.data.is_some() || job_entry.error.is_some() || job.is_none();
     let missing: Vec<String> = chain
         .as_ref()
+        .filter(|_| job_settled)
         .map(|l| l.missing.iter().filter(|id| **id != props.id).take(MAX_CHAIN_FETCHES).cloned().collect())
         .unwrap_or_default();
     let missing_entries = use_allocs(missing.clone());

@@ -26,10 +26,12 @@ pub fn node_allocations(node_id: &str) -> String {
 /// A source base URL joined with a path: exactly one `/` between them, whatever the base
 /// ends with (`demo`, `demo/`, `https://nomad:4646`, `/snapshots/x/`).
 pub fn join(base: &str, path: &str) -> String {
-    let base = base.trim_end_matches('/');
     let path = path.trim_start_matches('/');
     if base.is_empty() {
         path.to_owned()
+    } else if base.ends_with('/') {
+        // `/` itself is the origin's root: a same-origin agent or proxy.
+        format!("{base}{path}")
     } else {
         format!("{base}/{path}")
     }
@@ -84,6 +86,8 @@ mod tests {
             "https://nomad.example:4646/v1/allocations"
         );
         assert_eq!(join("", "v1/allocations"), "v1/allocations");
+        assert_eq!(join("/", "v1/allocations"), "/v1/allocations");
+        assert_eq!(join("demo", "v1/allocations"), "demo/v1/allocations");
         assert_eq!(
             with_params(
                 "v1/allocations",

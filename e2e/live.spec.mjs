@@ -1,0 +1,160 @@
+// Live Nomad, against the Nomad API test double (crates/nomad-double; Nomad itself cannot be
+// installed here) and through `allocscope serve`: blocking queries bring new events and
+// replacements without a reload, a 403 asks for a token, failures back off with a bounded
+// request rate, a static snapshot is fetched once, and a ten-attempt lineage costs two
+// requests when the job list carries the links.
+import { test, expect } from '@playwright/test';
+import { LIVE } from '../playwright.config.mjs';
+
+test.describe.configure({ mode: 'serial' });
+
+const D = '211a8252-a89f-2b2b-a5af-d530920bcc3a';
+const API1 = '52060ea9-e2cd-3d58-f254-ee0b663152e8'; // checkout-api.api[1], running, never replaced
+const double = (port) => `http://127.0.0.1:${port}`;
+const app = (port, hash) => `${double(port)}/ui/index.html?source=/#${hash}`;
+
+async function control(request, port, path, body) {
+  const r = await request.post(`${double(port)}/_double/${path}`, { data: body ?? {} });
+  expect(r.ok(), `${path}: ${await r.text()}`).toBe(true);
+  return r.json().catch(() => ({}));
+}
+
+async function counts(request, port) {
+  return (await request.get(`${double(port)}/_double/counts`)).json();
+}
+
+test.afterEach(async ({ request }) => {
+  await request.post(`${double(LIVE.demo)}/_double/mode`, { data: { status: null, delay_ms: 0 } });
+});
+
+test('an event appended on the server shows on the open task page within 2 s, without a reload', async ({ page, request }) => {
+  let navigations = 0;
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
+  await page.goto(app(LIVE.demo, `/allocations/${D}/tasks/api`));
+  await expect(page.locator('table.events tbody tr').first()).toBeVisible();
+  await expect(page.locator('.live-indicator')).toHaveClass(/\blive\b/);
+  const before = navigations;
+  await control(request, LIVE.demo, `alloc/${D}/event`, {
+    Task: 'api',
+    Event: { Type: 'Driver', DriverMessage: 'e2e: image layer cache refreshed', Time: Date.now() * 1e6 },
+  });
+  const started = Date.now();
+  await expect(page.locator('table.events')).toContainText('e2e: image layer cache refreshed', { timeout: 2000 });
+  expect(Date.now() - started).toBeLessThan(2000);
+  expect(navigations).toBe(before);
+});
+
+test('a replacement allocation appears in the open chain', async ({ page, request }) => {
+  await page.goto(app(LIVE.demo, `/allocations/${API1}`));
+  await expect(page.locator('main h1')).toHaveText('checkout-api.api[1]');
+  await expect(page.locator('ol.chain')).toHaveCount(0);
+  const { ID } = await control(request, LIVE.demo, `alloc/${API1}/replace`);
+  await expect(page.locator('ol.chain li.attempt')).toHaveCount(2, { timeout: 5000 });
+  await expect(page.locator('ol.chain li.attempt').nth(1)).toContainText(ID.slice(0, 8));
+  await expect(page.locator('ol.chain li.attempt.current')).toContainText(API1.slice(0, 8));
+});
+
+test('a 403 shows a token prompt; with the token entered the data loads', async ({ page }) => {
+  const tokens = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/')) tokens.push(r.headers()['x-nomad-token'] ?? null); });
+  await page.goto(app(LIVE.token, '/allocations'));
+  const panel = page.locator('.error-panel');
+  await expect(panel).toHaveAttribute('data-status', '403');
+  await expect(panel.locator('.error-detail')).toHaveText('Permission denied');
+  await panel.locator('button.enter-token').click();
+  await page.locator('.connection-panel input[name="token"]').fill('e2e-secret-token');
+  await page.locator('.connection-panel input[name="namespace"]').fill('*');
+  await page.locator('.connection-panel button.apply').click();
+  await expect(page.locator('table.allocs tbody tr[data-id]')).toHaveCount(53);
+  expect(tokens).toContain('e2e-secret-token');
+  expect(page.url()).not.toContain('e2e-secret-token');
+  // Kept in memory only unless the user asks otherwise.
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  expect(stored).not.toContain('e2e-secret-token');
+});
+
+test('a failing server: the error shows with Retry, the rest keeps working, and requests back off', async ({ page, request }) => {
+  await page.goto(app(LIVE.demo, '/allocations'));
+  // The agent's default namespace: 33 of the demo's allocations.
+  await expect(page.locator('table.allocs tbody tr[data-id]')).toHaveCount(33);
+  await expect(page.locator('.live-indicator')).toHaveClass(/\blive\b/);
+  await control(request, LIVE.demo, 'mode', { status: 500, body: 'No cluster leader' });
+  await request.post(`${double(LIVE.demo)}/_double/counts/reset`);
+  // A change wakes the blocking query; the next request meets the failing server.
+  await control(request, LIVE.demo, `alloc/${D}/event`, { Task: 'api', Event: { Type: 'Driver', DriverMessage: 'wake' } });
+  const panel = page.locator('.error-panel');
+  await expect(panel).toContainText('No cluster leader');
+  await expect(panel.locator('button.retry')).toBeVisible();
+  await expect(page.locator('.live-indicator')).toHaveClass(/\breconnecting\b/);
+  // What was on screen stays usable.
+  await expect(page.locator('table.allocs tbody tr[data-id]')).toHaveCount(33);
+  await page.locator('#search').fill('node-exporter');
+  await expect(page.locator('table.allocs tbody tr[data-id]')).toHaveCount(8);
+  await page.locator('#search').fill('');
+  await page.waitForTimeout(6000);
+  const c = await counts(request, LIVE.demo);
+  const listHits = c['GET /v1/allocations'] ?? 0;
+  // Backoff 1 s, 2 s, 4 s: at most four tries in about seven seconds.
+  expect(listHits).toBeGreaterThanOrEqual(2);
+  expect(listHits).toBeLessThanOrEqual(4);
+  // The server recovers: the loop does too, by itself.
+  await control(request, LIVE.demo, 'mode', { status: null });
+  await expect(page.locator('.live-indicator')).toHaveClass(/\blive\b/, { timeout: 20_000 });
+  await expect(panel).toHaveCount(0);
+});
+
+test('a server that does not answer in time: a timeout error with Retry', async ({ page, request }) => {
+  test.setTimeout(60_000);
+  await control(request, LIVE.demo, 'mode', { delay_ms: 40_000 });
+  await page.goto(app(LIVE.demo, `/allocations/${API1}`));
+  const panel = page.locator('.error-panel');
+  await expect(panel.locator('.error-detail')).toContainText('timed out', { timeout: 40_000 });
+  await expect(panel.locator('button.retry')).toBeVisible();
+  await control(request, LIVE.demo, 'mode', { delay_ms: 0 });
+  await panel.locator('button.retry').click();
+  await expect(page.locator('main h1')).toHaveText('checkout-api.api[1]');
+});
+
+test('a static snapshot is fetched once, never polled', async ({ page }) => {
+  const hits = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname.includes('/v1/')) hits.push(r.url()); });
+  await page.goto('/#/allocations');
+  await expect(page.locator('table.allocs tbody tr[data-id]')).toHaveCount(53);
+  await expect(page.locator('.live-indicator')).toHaveClass(/\bsnapshot\b/);
+  await page.waitForTimeout(4000);
+  expect(hits).toHaveLength(1);
+  await page.locator(`tr[data-id="${D}"] td.id a`).click();
+  await expect(page.locator('ol.chain li.attempt')).toHaveCount(4);
+  await page.waitForTimeout(3000);
+  // The allocation, its job list, and the garbage-collected attempt A (404): once each.
+  const paths = hits.map((u) => new URL(u).pathname);
+  expect(new Set(paths).size).toBe(paths.length);
+  expect(paths).toHaveLength(4);
+});
+
+test('a ten-attempt lineage resolves in two requests when the job list carries the links', async ({ page }) => {
+  const last = '10000000-0000-4000-8000-000000000009';
+  const resolving = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    // Blocking re-polls (index=) keep the view current; they do not resolve anything.
+    if (u.pathname.startsWith('/v1/') && !u.searchParams.has('index')) resolving.push(u.pathname);
+  });
+  await page.goto(app(LIVE.lineage, `/allocations/${last}`));
+  await expect(page.locator('ol.chain li.attempt')).toHaveCount(10);
+  await expect(page.locator('ol.chain li.attempt.gap')).toHaveCount(0);
+  await expect(page.locator('ol.chain li.hop-rescheduled')).toHaveCount(9);
+  await page.waitForTimeout(1500);
+  expect(resolving.sort()).toEqual(['/v1/allocation/' + last, '/v1/job/chain-10/allocations']);
+});
+
+test('through allocscope serve: same origin, the token file\'s token injected, the browser never holds it', async ({ page }) => {
+  const tokens = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/')) tokens.push(r.headers()['x-nomad-token'] ?? null); });
+  await page.goto(`http://127.0.0.1:${LIVE.serve}/index.html?source=/#/allocations/${D}`);
+  await expect(page.locator('main h1')).toHaveText('checkout-api.api[0]');
+  await expect(page.locator('ol.chain li.attempt')).toHaveCount(4);
+  await expect(page.locator('.live-indicator')).toHaveClass(/\blive\b/);
+  expect(tokens.length).toBeGreaterThan(0);
+  expect(tokens.every((t) => t === null)).toBe(true);
+});
