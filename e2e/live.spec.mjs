@@ -158,3 +158,45 @@ test('through allocscope serve: same origin, the token file\'s token injected, t
   expect(tokens.length).toBeGreaterThan(0);
   expect(tokens.every((t) => t === null)).toBe(true);
 });
+
+test('the cluster-wide list is read page by page (per_page, next_token) with every row', async ({ page }) => {
+  const pages = [];
+  // The app asks for 500 per page; ask the double for 10 so the demo spans several pages.
+  await page.route((url) => url.port === String(LIVE.demo) && url.pathname === '/v1/allocations', (route) => {
+    const u = new URL(route.request().url());
+    if (!u.searchParams.has('index')) {
+      u.searchParams.set('per_page', '10');
+      pages.push(u.searchParams.get('next_token'));
+    }
+    return route.continue({ url: u.toString() });
+  });
+  await page.goto(app(LIVE.demo, '/allocations'));
+  await page.locator('button.connection-button').click();
+  await page.locator('.connection-panel input[name="namespace"]').fill('*');
+  await page.locator('.connection-panel button.apply').click();
+  await expect(page.locator('table.allocs tbody tr[data-id]')).toHaveCount(54); // 53 + the test's replacement
+  expect(pages.filter((t) => t === null).length).toBeGreaterThanOrEqual(1);
+  expect(pages.filter((t) => t !== null).length).toBeGreaterThanOrEqual(5);
+  await expect(page.locator('button.connection-button')).toContainText('ns *');
+});
+
+test('a Nomad filter expression is evaluated by the agent; an invalid one shows Nomad\'s 400 text', async ({ page }) => {
+  await page.goto(app(LIVE.demo, '/allocations'));
+  await expect(page.locator('table.allocs tbody tr[data-id]')).not.toHaveCount(0);
+  await page.locator('details.advanced summary').click();
+  await page.locator('#filter').fill('ClientStatus == "failed"');
+  await page.locator('#filter').press('Enter');
+  await page.locator('#filter').blur();
+  await expect(page).toHaveURL(/filter=ClientStatus/);
+  const statuses = page.locator('table.allocs tbody tr[data-id] .badge.st-failed');
+  await expect(async () => {
+    const n = await page.locator('table.allocs tbody tr[data-id]').count();
+    expect(n).toBeGreaterThan(0);
+    expect(await statuses.count()).toBe(n);
+  }).toPass();
+  await page.locator('#filter').fill('ClientStatus ~ nonsense');
+  await page.locator('#filter').blur();
+  const panel = page.locator('.error-panel');
+  await expect(panel).toHaveAttribute('data-status', '400');
+  await expect(panel.locator('.error-detail')).toContainText('failed to read filter expression');
+});
