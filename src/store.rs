@@ -143,28 +143,11 @@ impl Store {
     pub fn alloc(&self, id: &str) -> Entry<Shared<AllocData>> {
         self.allocs.get(id).cloned().unwrap_or_default()
     }
-
-    /// Every allocation the store holds, full ones and list stubs, for building chains.
-    pub fn known_allocations(&self) -> Vec<Allocation> {
-        let mut out: Vec<Allocation> = Vec::new();
-        for e in self.allocs.values() {
-            if let Some(d) = &e.data {
-                out.push(d.alloc.clone());
-            }
-        }
-        for e in self.lists.values() {
-            if let Some(d) = &e.data {
-                out.extend(d.allocs.iter().cloned());
-            }
-        }
-        out
-    }
 }
 
 pub enum Action {
     Live(LiveStatus),
     SetPaused(bool),
-    ListStarted(String),
     ListProgress(String, Progress),
     ListDone(String, Result<Shared<ListData>, FetchError>),
     AllocStarted(String),
@@ -187,7 +170,6 @@ impl Reducible for Store {
                 next.paused = p;
                 next.live = if p { LiveStatus::Paused } else { LiveStatus::Idle };
             }
-            Action::ListStarted(path) => next.lists.entry(path).or_default().start(),
             Action::ListProgress(path, p) => {
                 let e = next.lists.entry(path).or_default();
                 if e.loading.is_some() {
@@ -207,26 +189,6 @@ impl Reducible for Store {
 /// `Shared`, compared by identity.
 #[derive(Clone, PartialEq)]
 pub struct StoreContext(pub UseReducerHandle<Store>);
-
-/// Fetch and decode a list path into the store.
-pub fn fetch_list(store: &StoreContext, path: String) {
-    let dispatcher = store.0.dispatcher();
-    let url = store.0.url(&path);
-    let token = store.0.connection.token.clone();
-    dispatcher.dispatch(Action::ListStarted(path.clone()));
-    wasm_bindgen_futures::spawn_local(async move {
-        let progress = {
-            let (d, p) = (dispatcher.clone(), path.clone());
-            move |pr: Progress| d.dispatch(Action::ListProgress(p.clone(), pr))
-        };
-        let result = api::get(&url, token.as_deref(), &progress).await.and_then(|f| {
-            let decoded =
-                decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| FetchError::decode(&url, e, &f.bytes))?;
-            Ok(Shared::new(ListData::new(decoded.allocations, f.nomad_index)))
-        });
-        dispatcher.dispatch(Action::ListDone(path, result));
-    });
-}
 
 /// Fetch one full allocation into the store.
 pub fn fetch_alloc(store: &StoreContext, id: String) {
@@ -255,40 +217,6 @@ pub fn fetch_alloc(store: &StoreContext, id: String) {
 #[hook]
 pub fn use_store() -> StoreContext {
     use_context::<StoreContext>().expect("the App provides the store")
-}
-
-/// A list from the store, fetched the first time a view asks for it.
-#[hook]
-pub fn use_list(path: String) -> Entry<Shared<ListData>> {
-    let store = use_store();
-    let entry = store.0.list(&path);
-    {
-        let store = store.clone();
-        use_effect_with(path.clone(), move |path| {
-            if !store.0.lists.contains_key(path) {
-                fetch_list(&store, path.clone());
-            }
-        });
-    }
-    entry
-}
-
-/// Like `use_list`, for a path not known yet (the hook must run on every render).
-#[hook]
-pub fn use_list_opt(path: Option<String>) -> Entry<Shared<ListData>> {
-    let store = use_store();
-    let entry = path.as_deref().map(|p| store.0.list(p)).unwrap_or_default();
-    {
-        let store = store.clone();
-        use_effect_with(path, move |path| {
-            if let Some(path) = path {
-                if !store.0.lists.contains_key(path) {
-                    fetch_list(&store, path.clone());
-                }
-            }
-        });
-    }
-    entry
 }
 
 /// Full allocations from the store, each fetched the first time a view asks for it.
