@@ -123,6 +123,17 @@ enum Known {
     Live(u64),
 }
 
+impl Known {
+    /// From the index of the data held, if any (`None` inside: a snapshot's data).
+    fn of(held: Option<Option<u64>>) -> Known {
+        match held {
+            None => Known::Nothing,
+            Some(None) => Known::Snapshot,
+            Some(Some(n)) => Known::Live(n),
+        }
+    }
+}
+
 async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) {
     let dispatch = store.0.dispatcher();
     let mut index: u64 = match known {
@@ -297,10 +308,7 @@ fn use_poll(target: Option<Target>, known: Known) -> Callback<()> {
 pub fn use_live_list(path: Option<String>) -> (Entry<Shared<ListData>>, Callback<()>) {
     let store = use_store();
     let entry = path.as_deref().map(|p| store.0.list(p)).unwrap_or_default();
-    let known = match &entry.data {
-        None => Known::Nothing,
-        Some(d) => d.nomad_index.map(Known::Live).unwrap_or(Known::Snapshot),
-    };
+    let known = Known::of(entry.data.as_ref().map(|d| d.nomad_index));
     let retry = use_poll(path.map(Target::List), known);
     (entry, retry)
 }
@@ -310,10 +318,7 @@ pub fn use_live_list(path: Option<String>) -> (Entry<Shared<ListData>>, Callback
 pub fn use_live_alloc(id: String) -> (Entry<Shared<AllocData>>, Callback<()>) {
     let store = use_store();
     let entry = store.0.alloc(&id);
-    let known = match &entry.data {
-        None => Known::Nothing,
-        Some(d) => d.nomad_index.map(Known::Live).unwrap_or(Known::Snapshot),
-    };
+    let known = Known::of(entry.data.as_ref().map(|d| d.nomad_index));
     let retry = use_poll(Some(Target::Alloc(id)), known);
     (entry, retry)
 }
