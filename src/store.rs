@@ -171,8 +171,9 @@ impl Reducible for Store {
                 next.live = if p { LiveStatus::Paused } else { LiveStatus::Idle };
             }
             Action::ListProgress(path, p) => {
+                // Download progress matters while nothing is on screen yet.
                 let e = next.lists.entry(path).or_default();
-                if e.loading.is_some() {
+                if e.data.is_none() {
                     e.loading = Some(p);
                 }
             }
@@ -235,4 +236,28 @@ pub fn use_allocs(ids: Vec<String>) -> Vec<Entry<Shared<AllocData>>> {
         });
     }
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_shows_until_the_list_arrives_and_a_failed_refresh_keeps_the_data() {
+        let store = Rc::new(Store::new(Source::new("demo/")));
+        let p = Progress { received: 1024, total: Some(4096) };
+        let store = store.reduce(Action::ListProgress("v1/allocations".into(), p));
+        assert_eq!(store.list("v1/allocations").loading, Some(p));
+        let data = Shared::new(ListData::new(Vec::new(), None));
+        let store = store.reduce(Action::ListDone("v1/allocations".into(), Ok(data.clone())));
+        let e = store.list("v1/allocations");
+        assert_eq!((e.loading, e.data.as_ref()), (None, Some(&data)));
+        let store = store.reduce(Action::ListDone(
+            "v1/allocations".into(),
+            Err(FetchError::http("demo/v1/allocations", 500, "", "No cluster leader")),
+        ));
+        let e = store.list("v1/allocations");
+        assert_eq!(e.data.as_ref(), Some(&data), "the data already shown stays");
+        assert_eq!(e.error.unwrap().status(), Some(500));
+    }
 }
