@@ -58,9 +58,14 @@ impl Connection {
         vec![("namespace", self.namespace.clone()), ("region", self.region.clone())]
     }
 
-    /// A key that changes whenever cached data may no longer be valid.
+    /// A key that changes whenever cached data may no longer be valid: a different token,
+    /// namespace or region. The token enters only as a hash (FNV-1a), never as itself.
     pub fn cache_key(&self) -> String {
-        format!("{}|{}|{}", self.token.as_ref().map(|t| t.len()).unwrap_or(0), self.namespace, self.region)
+        let token_hash = self.token.as_deref().map(|t| {
+            t.bytes()
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+        });
+        format!("{:x}|{}|{}", token_hash.unwrap_or(0), self.namespace, self.region)
     }
 }
 
@@ -137,5 +142,9 @@ mod tests {
         assert!(!format!("{c:?}").contains("s3cr3t"));
         assert_eq!(c.params()[0], ("namespace", "*".to_owned()));
         assert_ne!(c.cache_key(), Connection::default().cache_key());
+        // A corrected token of the same length is a new connection.
+        let other = Connection { token: Some("s3cr3T".into()), ..c.clone() };
+        assert_ne!(c.cache_key(), other.cache_key());
+        assert!(!c.cache_key().contains("s3cr3t"));
     }
 }
