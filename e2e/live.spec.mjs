@@ -200,3 +200,19 @@ test('a Nomad filter expression is evaluated by the agent; an invalid one shows 
   await expect(panel).toHaveAttribute('data-status', '400');
   await expect(panel.locator('.error-detail')).toContainText('failed to read filter expression');
 });
+
+test('a snapshot captured from the double with allocscope snapshot opens with ?source= and shows the same allocations', async ({ page, request }) => {
+  const { execFileSync } = await import('node:child_process');
+  const path = await import('node:path');
+  const out = path.resolve('e2e/fixtures/captured-lineage');
+  execFileSync(path.resolve('target/debug/allocscope'), ['snapshot', '--nomad', double(LIVE.lineage), '--out', out]);
+  const served = await (await request.get(`${double(LIVE.lineage)}/v1/allocations?namespace=*`)).json();
+  await page.goto('/?source=/fixtures/captured-lineage/#/allocations');
+  await expect(page.locator('.live-indicator')).toHaveClass(/\bsnapshot\b/);
+  const rows = page.locator('table.allocs tbody tr[data-id]');
+  await expect(rows).toHaveCount(served.length);
+  const ids = await rows.evaluateAll((trs) => trs.map((t) => t.dataset.id).sort());
+  expect(ids).toEqual(served.map((a) => a.ID).sort());
+  await page.goto('/?source=/fixtures/captured-lineage/#/allocations/10000000-0000-4000-8000-000000000009');
+  await expect(page.locator('ol.chain li.attempt')).toHaveCount(10);
+});

@@ -2,6 +2,7 @@
 
 mod decode_cmd;
 mod serve;
+mod snapshot_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ enum Command {
     Decode(decode_cmd::DecodeArgs),
     /// Serve the built site and proxy Nomad's API (/v1/) on the same origin.
     Serve(serve::ServeArgs),
+    /// Capture a live cluster's allocations into a snapshot folder the app can open.
+    Snapshot(snapshot_cmd::SnapshotArgs),
 }
 
 fn main() -> ExitCode {
@@ -27,5 +30,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => decode_cmd::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Snapshot(args) => snapshot_cmd::run(&args),
     }
 }

@@ -1,0 +1,203 @@
+//! `allocscope snapshot`: capture a live cluster's allocations into a snapshot folder at
+//! Nomad's paths (design contract 2), which any static file server can host and the app
+//! opens with `?source=`. The list and every allocation are read with the agent's own
+//! answers; job and node lists are derived from the full allocations, as the agent would
+//! answer them.
+
+use allocscope_model::{decode, paths, AllocListStub, Allocation, DecodeOptions};
+use clap::Args;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Args)]
+pub struct SnapshotArgs {
+    /// The Nomad agent's HTTP address, e.g. http://127.0.0.1:4646.
+    #[arg(long)]
+    nomad: String,
+    /// The folder to write the snapshot to (created; existing files are overwritten).
+    #[arg(long)]
+    out: PathBuf,
+    /// A file holding the ACL token (its secret ID), sent as X-Nomad-Token.
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// The namespace to capture; `*` is every namespace the token may read.
+    #[arg(long, default_value = "*")]
+    namespace: String,
+    /// Capture only this job's allocations (needs a namespace other than `*`).
+    #[arg(long)]
+    job: Option<String>,
+}
+
+const PAGE: &str = "500";
+
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    /// GET a path; the body on 2xx, else an error naming the URL, the status and Nomad's text.
+    fn get(&self, path: &str) -> Result<(Vec<u8>, Option<String>), String> {
+        let url = paths::join(&self.base, path);
+        let mut req = self.agent.get(&url);
+        if let Some(t) = &self.token {
+            req = req.header("X-Nomad-Token", t);
+        }
+        let mut answer = req.call().map_err(|e| format!("GET {url}: {e}"))?;
+        let status = answer.status().as_u16();
+        let next = answer.headers().get("X-Nomad-NextToken").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body =
+            answer.body_mut().read_to_vec().map_err(|e| format!("GET {url}: reading the answer: {e}"))?;
+        if !(200..300).contains(&status) {
+            let text = String::from_utf8_lossy(&body);
+            return Err(format!("GET {url}: {status} {}", text.trim()));
+        }
+        Ok((body, next))
+    }
+}
+
+pub fn run(args: &SnapshotArgs) -> ExitCode {
+    match capture(args) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("allocscope snapshot: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn capture(args: &SnapshotArgs) -> Result<String, String> {
+    let token = match &args.token_file {
+        Some(f) => {
+            let t = std::fs::read_to_string(f)
+                .map_err(|e| format!("cannot read the token file {}: {e}", f.display()))?;
+            let t = t.trim().to_owned();
+            if t.is_empty() {
+                return Err(format!("the token file {} is empty", f.display()));
+            }
+            Some(t)
+        }
+        None => None,
+    };
+    if args.job.is_some() && args.namespace == "*" {
+        return Err("--job needs --namespace: a job ID is unique within one namespace".into());
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(5)))
+        .timeout_global(Some(Duration::from_secs(120)))
+        .user_agent("allocscope-snapshot")
+        .build()
+        .into();
+    let client = Client { agent, base: args.nomad.trim_end_matches('/').to_owned(), token };
+
+    // 1. The list: one job's, or every page of the cluster's.
+    let mut stubs: Vec<Allocation> = Vec::new();
+    let ns = [("namespace", args.namespace.as_str())];
+    match &args.job {
+        Some(job) => {
+            let (body, _) = client.get(&paths::with_params(&paths::job_allocations(job), &ns))?;
+            stubs = decode_list(&body, "the job's allocation list")?;
+        }
+        None => {
+            let mut next: Option<String> = None;
+            loop {
+                let mut params = vec![("namespace", args.namespace.as_str()), ("per_page", PAGE)];
+                if let Some(t) = &next {
+                    params.push(("next_token", t.as_str()));
+                }
+                let (body, token) = client.get(&paths::with_params(&paths::allocations(), &params))?;
+                stubs.extend(decode_list(&body, "the allocation list")?);
+                match token {
+                    Some(t) if !t.is_empty() => next = Some(t),
+                    _ => break,
+                }
+            }
+        }
+    }
+
+    // 2. Every allocation, as the agent answers it.
+    let out = &args.out;
+    let mut full: Vec<Allocation> = Vec::new();
+    let mut gone = 0;
+    for s in &stubs {
+        match client.get(&paths::allocation(&s.id)) {
+            Ok((body, _)) => {
+                let mut d =
+                    decode(&body, DecodeOptions::STRICT).map_err(|e| format!("allocation {}: {e}", s.id))?;
+                let a = d
+                    .allocations
+                    .pop()
+                    .ok_or_else(|| format!("allocation {}: no allocation in the answer", s.id))?;
+                write(out, &paths::allocation(&a.id), &body)?;
+                full.push(a);
+            }
+            // Garbage-collected between the list and the read.
+            Err(e) if e.contains(": 404 ") => gone += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    full.sort_by_key(|a| (a.create_index, a.id.clone()));
+
+    // 3. Lists derived from the full allocations, in Nomad's stub shape.
+    let stubs_of = |list: &[&Allocation]| -> Result<Vec<u8>, String> {
+        let v: Vec<AllocListStub> = list.iter().map(|a| AllocListStub::from_allocation(a, false)).collect();
+        serde_json::to_vec(&v).map_err(|e| e.to_string())
+    };
+    let all: Vec<&Allocation> = full.iter().collect();
+    write(out, &paths::allocations(), &stubs_of(&all)?)?;
+    let mut by_job: BTreeMap<&str, Vec<&Allocation>> = BTreeMap::new();
+    let mut by_node: BTreeMap<&str, Vec<&Allocation>> = BTreeMap::new();
+    for a in &full {
+        by_job.entry(&a.job_id).or_default().push(a);
+        if !a.node_id.is_empty() {
+            by_node.entry(&a.node_id).or_default().push(a);
+        }
+    }
+    for (job, list) in &by_job {
+        write(out, &format!("v1/job/{}/allocations", safe_segment(job)), &stubs_of(list)?)?;
+    }
+    for (node, list) in &by_node {
+        let body = serde_json::to_vec(list).map_err(|e| e.to_string())?;
+        write(out, &format!("v1/node/{}/allocations", safe_segment(node)), &body)?;
+    }
+    let gone_note =
+        if gone > 0 { format!(" ({gone} garbage-collected while capturing)") } else { String::new() };
+    Ok(format!(
+        "allocscope snapshot: {} allocations, {} jobs, {} nodes from {} into {}{gone_note}; open it with ?source=<URL of {}>",
+        full.len(),
+        by_job.len(),
+        by_node.len(),
+        client.base,
+        out.display(),
+        out.display()
+    ))
+}
+
+fn decode_list(body: &[u8], what: &str) -> Result<Vec<Allocation>, String> {
+    decode(body, DecodeOptions::STRICT).map(|d| d.allocations).map_err(|e| format!("{what}: {e}"))
+}
+
+/// A file name for an ID or job name as a static server will look for it: the server
+/// percent-decodes the URL, so a `/` in a job ID is a folder; `..` and empty parts are not
+/// allowed to climb out of the snapshot.
+fn safe_segment(s: &str) -> String {
+    s.split('/')
+        .map(|p| if p.is_empty() || p == "." || p == ".." { "_" } else { p })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn write(out: &Path, rel: &str, body: &[u8]) -> Result<(), String> {
+    let path = out.join(rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&path, body).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
