@@ -90,13 +90,7 @@ async fn fetch_once(
     timeout: u32,
     progress: &dyn Fn(Progress),
 ) -> Result<(String, Fetched), FetchError> {
-    // A parameter the path names itself (a job list's own namespace) wins over the connection's.
-    let named = |k: &str| path.contains(&format!("?{k}=")) || path.contains(&format!("&{k}="));
-    let mut params: Vec<(&str, String)> =
-        store.0.connection.params().into_iter().filter(|(k, _)| !named(k)).collect();
-    params.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
-    let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let url = store.0.source.url(&paths::with_params(path, &refs));
+    let url = store.0.url_with(path, extra);
     let ctl = poll.controller();
     let fetched =
         api::get_with(&url, store.0.connection.token.as_deref(), ctl.as_ref(), Some(timeout), progress)
@@ -179,7 +173,7 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
             Target::Alloc(id) => {
                 let path = paths::allocation(id);
                 match fetch_once(&store, &poll, &path, &extra, timeout, &|_| {}).await {
-                    Ok((url, f)) => decode_alloc(&url, &f).map(|d| {
+                    Ok((url, f)) => AllocData::decode(&url, &f).map(|d| {
                         dispatch.dispatch(Action::AllocDone(id.clone(), Ok(d)));
                         f.nomad_index
                     }),
@@ -262,20 +256,6 @@ async fn load_list(
     }
     dispatch.dispatch(Action::ListDone(path.to_owned(), Ok(Shared::new(ListData::new(allocs, index)))));
     Ok(index)
-}
-
-fn decode_alloc(url: &str, f: &Fetched) -> Result<Shared<AllocData>, FetchError> {
-    let mut decoded =
-        decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| FetchError::decode(url, e, &f.bytes))?;
-    if decoded.allocations.len() != 1 {
-        return Err(FetchError::http(url, 200, "OK", "expected one allocation in the response"));
-    }
-    let alloc = decoded.allocations.remove(0);
-    Ok(Shared::new(AllocData {
-        alloc,
-        raw: String::from_utf8_lossy(&f.bytes).into_owned(),
-        nomad_index: f.nomad_index,
-    }))
 }
 
 /// Run a loop for `target` while the calling view is mounted (and not paused); returns a

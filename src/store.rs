@@ -66,6 +66,23 @@ pub struct AllocData {
     pub nomad_index: Option<u64>,
 }
 
+impl AllocData {
+    /// The answer to `v1/allocation/<id>`, which must hold exactly one allocation.
+    pub fn decode(url: &str, f: &api::Fetched) -> Result<Shared<AllocData>, FetchError> {
+        let mut decoded =
+            decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| FetchError::decode(url, e, &f.bytes))?;
+        if decoded.allocations.len() != 1 {
+            return Err(FetchError::http(url, 200, "OK", "expected one allocation in the response"));
+        }
+        let alloc = decoded.allocations.remove(0);
+        Ok(Shared::new(AllocData {
+            alloc,
+            raw: String::from_utf8_lossy(&f.bytes).into_owned(),
+            nomad_index: f.nomad_index,
+        }))
+    }
+}
+
 /// What is known about one remote resource.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry<T> {
@@ -131,8 +148,20 @@ impl Store {
 
     /// `path` with the connection's query parameters.
     pub fn url(&self, path: &str) -> String {
+        self.url_with(path, &[])
+    }
+
+    /// `path` with the connection's query parameters, then `extra`. A parameter the path
+    /// names itself (a job list's own namespace) wins over the connection's.
+    pub fn url_with(&self, path: &str, extra: &[(&str, String)]) -> String {
+        let named = |k: &str| path.contains(&format!("?{k}=")) || path.contains(&format!("&{k}="));
         let params = self.connection.params();
-        let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refs: Vec<(&str, &str)> = params
+            .iter()
+            .filter(|(k, _)| !named(k))
+            .chain(extra.iter())
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
         self.source.url(&allocscope_model::paths::with_params(path, &refs))
     }
 
@@ -198,19 +227,8 @@ pub fn fetch_alloc(store: &StoreContext, id: String) {
     let token = store.0.connection.token.clone();
     dispatcher.dispatch(Action::AllocStarted(id.clone()));
     wasm_bindgen_futures::spawn_local(async move {
-        let result = api::get(&url, token.as_deref(), &|_| {}).await.and_then(|f| {
-            let mut decoded =
-                decode(&f.bytes, DecodeOptions::STRICT).map_err(|e| FetchError::decode(&url, e, &f.bytes))?;
-            if decoded.allocations.len() != 1 {
-                return Err(FetchError::http(&url, 200, "OK", "expected one allocation in the response"));
-            }
-            let alloc = decoded.allocations.remove(0);
-            Ok(Shared::new(AllocData {
-                alloc,
-                raw: String::from_utf8_lossy(&f.bytes).into_owned(),
-                nomad_index: f.nomad_index,
-            }))
-        });
+        let result =
+            api::get(&url, token.as_deref(), &|_| {}).await.and_then(|f| AllocData::decode(&url, &f));
         dispatcher.dispatch(Action::AllocDone(id, result));
     });
 }
