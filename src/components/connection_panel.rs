@@ -11,61 +11,52 @@ pub struct ConnectionPanelProps {
     pub on_close: Callback<()>,
 }
 
-fn input_value(e: &Event) -> String {
-    let t: web_sys::HtmlInputElement = e.target_unchecked_into();
-    t.value()
+fn value(r: &NodeRef) -> String {
+    r.cast::<web_sys::HtmlInputElement>().map(|i| i.value().trim().to_owned()).unwrap_or_default()
 }
 
 #[component]
 pub fn ConnectionPanel(props: &ConnectionPanelProps) -> Html {
-    let draft = use_state(|| props.connection.clone());
-    let set = |f: fn(&mut Connection, String)| {
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let mut c = (*draft).clone();
-            f(&mut c, input_value(&e));
-            draft.set(c);
-        })
-    };
-    let on_token = set(|c, v| c.token = (!v.trim().is_empty()).then(|| v.trim().to_owned()));
-    let on_namespace = set(|c, v| c.namespace = v.trim().to_owned());
-    let on_region = set(|c, v| c.region = v.trim().to_owned());
-    let on_remember = {
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            let mut c = (*draft).clone();
-            c.remember = Remember::parse(&s.value());
-            draft.set(c);
-        })
-    };
+    let (token, namespace, region, remember) =
+        (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
+    // The form is read when it is submitted, not kept in state from change events: a click
+    // on Apply can arrive before the re-render that a field's change event asks for.
     let onsubmit = {
-        let (draft, apply) = (draft.clone(), props.on_apply.clone());
+        let (token, namespace, region, remember) =
+            (token.clone(), namespace.clone(), region.clone(), remember.clone());
+        let apply = props.on_apply.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            apply.emit((*draft).clone());
+            let t = value(&token);
+            let kept = remember.cast::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+            apply.emit(Connection {
+                token: (!t.is_empty()).then_some(t),
+                remember: Remember::parse(&kept),
+                namespace: value(&namespace),
+                region: value(&region),
+            });
         })
     };
     let close = props.on_close.clone();
-    let d = &*draft;
+    let c = &props.connection;
     html! {
         <form class="connection-panel" aria-label="Connection settings" {onsubmit}>
             <label>{"ACL token "}
-                <input type="password" name="token" autocomplete="off" placeholder="X-Nomad-Token (secret ID)"
-                    value={d.token.clone().unwrap_or_default()} onchange={on_token} />
+                <input ref={token} type="password" name="token" autocomplete="off" placeholder="X-Nomad-Token (secret ID)"
+                    value={c.token.clone().unwrap_or_default()} />
             </label>
             <label>{"Keep the token "}
-                <select name="remember" onchange={on_remember}>
-                    <option value="memory" selected={d.remember == Remember::Memory}>{"in memory only"}</option>
-                    <option value="session" selected={d.remember == Remember::Session}>{"for this tab"}</option>
-                    <option value="local" selected={d.remember == Remember::Local}>{"on this device"}</option>
+                <select ref={remember} name="remember">
+                    <option value="memory" selected={c.remember == Remember::Memory}>{"in memory only"}</option>
+                    <option value="session" selected={c.remember == Remember::Session}>{"for this tab"}</option>
+                    <option value="local" selected={c.remember == Remember::Local}>{"on this device"}</option>
                 </select>
             </label>
             <label>{"Namespace "}
-                <input type="text" name="namespace" placeholder="default (* for all)" value={d.namespace.clone()} onchange={on_namespace} />
+                <input ref={namespace} type="text" name="namespace" placeholder="default (* for all)" value={c.namespace.clone()} />
             </label>
             <label>{"Region "}
-                <input type="text" name="region" placeholder="the agent's region" value={d.region.clone()} onchange={on_region} />
+                <input ref={region} type="text" name="region" placeholder="the agent's region" value={c.region.clone()} />
             </label>
             <button type="submit" class="apply">{"Apply"}</button>
             <button type="button" class="link" onclick={move |_| close.emit(())}>{"Close"}</button>
