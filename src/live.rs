@@ -209,6 +209,9 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
                     dispatch.dispatch(Action::Live(LiveStatus::Idle));
                     return;
                 }
+                // The retry asks without `index`: a blocking query would wait for the next change
+                // (minutes) before showing that the agent is back.
+                index = 0;
                 let wait = backoff_ms(failures);
                 dispatch.dispatch(Action::Live(LiveStatus::Reconnecting {
                     attempt: failures,
