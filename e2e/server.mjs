@@ -8,6 +8,7 @@
 //   /                       dist/ (the built app and its bundled demo/ snapshot)
 //   /a/deep/sub/path/       dist/ again, to prove the app works from a sub-path
 //   /fixtures/<name>/...    e2e/fixtures/<name>/ (hostile, malformed, ...)
+//   /scale/<n>/v1/allocations   the demo's stubs copied to n allocations (e2e/scale-data.mjs)
 //   /broken/404/v1/...      404 text/plain "alloc not found"
 //   /broken/500/v1/...      500 text/plain "No cluster leader"
 //   /broken/403/v1/...      403 text/plain "Permission denied"
@@ -30,6 +31,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scaleAllocations, MAX_SCALE } from './scale-data.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -53,6 +55,9 @@ const TEST_CONFIG = JSON.stringify({
   },
   allowed_parent_origins: [ORIGIN],
 }, null, 2);
+
+// Bodies of /scale/<count>/v1/allocations, built once per count.
+const scaleBodies = new Map();
 
 const BAD_CONFIG = '{\n  "source": 42\n}\n';
 
@@ -145,6 +150,13 @@ function handle(req, res) {
   const broken = /^\/broken\/(\d{3})\/v1\/./.exec(pathname);
   if (broken && BROKEN[broken[1]]) {
     return send(req, res, Number(broken[1]), 'text/plain; charset=utf-8', BROKEN[broken[1]]);
+  }
+
+  const scale = /^\/scale\/(\d+)\/v1\/allocations$/.exec(pathname);
+  if (scale && Number(scale[1]) <= MAX_SCALE) {
+    const count = Number(scale[1]);
+    if (!scaleBodies.has(count)) scaleBodies.set(count, Buffer.from(JSON.stringify(scaleAllocations(count))));
+    return send(req, res, 200, 'application/json', scaleBodies.get(count));
   }
 
   const fixture = /^\/fixtures\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(pathname);

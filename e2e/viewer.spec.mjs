@@ -306,8 +306,9 @@ test.describe('allocation list', () => {
     await expect(created).toHaveText('1h 9m ago');
   });
 
-  // The demo's long dispatch job names must wrap rather than push the Fate column
-  // (rescheduled / replaced / not rescheduled) out of a 1400 px window.
+  // The demo's long dispatch job names must not push the Fate column (rescheduled /
+  // replaced / not rescheduled) out of a 1400 px window: the virtualized table has one row
+  // height, so long cells are cut with an ellipsis (the full text is in the cell's title).
   test('the list fits a 1400 px wide window, Fate column included', async ({ page }) => {
     await page.goto('/#/allocations');
     await expect(rows(page)).toHaveCount(53);

@@ -1,5 +1,6 @@
 //! Reusable view pieces. Every one renders from props (and the clock context) alone.
 
+pub mod alloc_table;
 pub mod badges;
 pub mod budget;
 pub mod cause_card;

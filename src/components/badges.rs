@@ -63,15 +63,9 @@ pub fn TaskStateBadge(props: &TaskStateProps) -> Html {
     html! { <span class={classes!("badge", class)}>{text}</span> }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct IndicatorProps {
-    pub alloc: Allocation,
-}
-
-/// The facts about an allocation's fate that a list row must not hide.
-#[component]
-pub fn Indicators(props: &IndicatorProps) -> Html {
-    let a = &props.alloc;
+/// The facts about an allocation's fate that a list row must not hide. A plain function,
+/// not a component: a list row would otherwise clone the whole allocation into props.
+pub fn indicators(a: &Allocation) -> Html {
     let mut items: Vec<(&str, &str, String)> = Vec::new();
     if a.was_rescheduled() {
         let n = a.reschedule_tracker.as_ref().map(|t| t.events.len()).unwrap_or(0);

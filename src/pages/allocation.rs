@@ -3,7 +3,7 @@
 //! (one request; on Nomad 1.6+ its stubs carry NextAllocation and tracker links for the
 //! whole lineage) plus single-allocation fetches only for hops still missing.
 
-use crate::components::badges::{ClientStatusBadge, DesiredStatusBadge, Indicators};
+use crate::components::badges::{indicators, ClientStatusBadge, DesiredStatusBadge};
 use crate::components::budget::BudgetView;
 use crate::components::cause_card::CauseCard;
 use crate::components::chain::{Chain, GapState};
@@ -209,7 +209,7 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
             <div class="page-head">
                 <h1>{ if a.name.is_empty() { a.id.clone() } else { a.name.clone() } }</h1>
                 <ClientStatusBadge status={a.client_status.clone()} />
-                <Indicators alloc={a.clone()} />
+                { indicators(a) }
             </div>
             if let Some(n) = &props.notice { <p class="notice">{ n.clone() }</p> }
             <ExternalLinks alloc={a.clone()} />

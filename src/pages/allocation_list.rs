@@ -4,23 +4,16 @@
 
 use crate::app::ConfigContext;
 use crate::clock::Clock;
-use crate::components::badges::{ClientStatusBadge, DesiredStatusBadge, Indicators};
-use crate::components::copy_button::CopyButton;
+use crate::components::alloc_table::AllocTable;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::loading::Loading;
 use crate::components::slot_history::SlotHistoryView;
-use crate::components::time::Time;
 use crate::live::{use_live_list, LiveStatus};
 use crate::routes::Route;
 use crate::store::{use_store, ListData, Shared};
-use allocscope_model::{
-    allocation_cause, paths, select, short_id, slot_history, status_facets, ListQuery, SortKey,
-};
+use allocscope_model::{paths, select, slot_history, status_facets, ListQuery};
 use yew::prelude::*;
 use yew_router::prelude::*;
-
-/// Rows rendered at once; beyond this the list says how many more there are.
-pub const MAX_ROWS: usize = 1000;
 
 #[component]
 pub fn AllocationListPage() -> Html {
@@ -140,27 +133,6 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
             </span>
         }
     };
-    let header = |key: SortKey, label: &str| -> Html {
-        let active = q.sort_key() == key;
-        let aria = active.then(|| if q.descending() { "descending" } else { "ascending" });
-        let arrow = if active {
-            if q.descending() {
-                " ▾"
-            } else {
-                " ▴"
-            }
-        } else {
-            ""
-        };
-        let (cb, next) = (props.on_query.clone(), q.sorted_by(key));
-        html! {
-            <th aria-sort={aria}>
-                <button type="button" class="sort" data-sort={key.as_str()} onclick={move |_| cb.emit(next.clone())}>
-                    { label.to_owned() }{ arrow }
-                </button>
-            </th>
-        }
-    };
     let facet_buttons = facets.iter().map(|(status, count)| {
         let pressed = selected.contains(status);
         let (cb, next) = (props.on_query.clone(), q.toggle_status(status));
@@ -173,7 +145,6 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
             </button>
         }
     });
-    let shown = rows.len().min(MAX_ROWS);
     let body = if all.is_empty() {
         html! { <p class="empty">{"The source has no allocations."}</p> }
     } else if rows.is_empty() {
@@ -184,63 +155,7 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
             </p>
         }
     } else {
-        html! {
-            <div class="table-scroll">
-            <table class="allocs">
-                <thead><tr>
-                    { header(SortKey::Id, "ID") }
-                    { header(SortKey::Name, "Name") }
-                    { header(SortKey::Job, "Job") }
-                    { header(SortKey::Group, "Group") }
-                    { header(SortKey::Namespace, "Namespace") }
-                    { header(SortKey::Node, "Node") }
-                    { header(SortKey::Status, "Status") }
-                    { header(SortKey::Desired, "Desired") }
-                    { header(SortKey::Version, "Version") }
-                    { header(SortKey::Restarts, "Restarts") }
-                    { header(SortKey::Created, "Created") }
-                    { header(SortKey::Modified, "Modified") }
-                    <th>{"Fate"}</th>
-                </tr></thead>
-                <tbody>
-                { for rows.iter().take(MAX_ROWS).map(|&i| {
-                    let a = &all[i];
-                    let node = if a.node_name.is_empty() { short_id(&a.node_id).to_owned() } else { a.node_name.clone() };
-                    let job_q = ListQuery { job: a.job_id.clone(), ..Default::default() };
-                    let node_q = ListQuery { node: a.node_id.clone(), ..Default::default() };
-                    html! {
-                        <tr key={a.id.clone()} data-id={a.id.clone()}>
-                            <td class="id">
-                                <Link<Route> to={Route::Allocation { id: a.id.clone() }} classes="mono">{ a.short_id().to_owned() }</Link<Route>>
-                                <CopyButton text={AttrValue::from(a.id.clone())} what="allocation ID" />
-                            </td>
-                            <td>{ a.name.clone() }</td>
-                            <td><Link<Route, ListQuery> to={Route::Allocations} query={Some(job_q)}>{ a.job_id.clone() }</Link<Route, ListQuery>></td>
-                            <td>{ a.task_group.clone() }</td>
-                            <td>{ a.namespace_or_default().to_owned() }</td>
-                            <td>
-                                if a.node_id.is_empty() { <span class="muted">{"not placed"}</span> }
-                                else { <Link<Route, ListQuery> to={Route::Allocations} query={Some(node_q)}>{ node }</Link<Route, ListQuery>> }
-                            </td>
-                            <td><ClientStatusBadge status={a.client_status.clone()} /></td>
-                            <td><DesiredStatusBadge status={a.desired_status.clone()} /></td>
-                            <td class="num">{ a.job_version().map(|v| v.to_string()).unwrap_or_default() }</td>
-                            <td class="num">{ a.total_restarts() }</td>
-                            <td><Time ns={Some(a.create_time)} relative=true /></td>
-                            <td><Time ns={Some(a.modify_time)} relative=true /></td>
-                            <td>
-                                if let Some(c) = allocation_cause(a).filter(|c| c.kind.is_failure() || matches!(c.kind, allocscope_model::CauseKind::Preempted)) {
-                                    <span class="cause-label" title={c.summary.clone()}>{ c.label() }</span>{" "}
-                                }
-                                <Indicators alloc={a.clone()} />
-                            </td>
-                        </tr>
-                    }
-                }) }
-                </tbody>
-            </table>
-            </div>
-        }
+        html! { <AllocTable data={props.data.clone()} rows={rows.clone()} query={q.clone()} on_query={props.on_query.clone()} /> }
     };
     html! {
         <section class="page list-page">
@@ -258,7 +173,6 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
                     placeholder="Search, or id: name: job: node: status: task: ns:" value={q.q.clone()} {oninput} />
                 <span class="count-line" aria-live="polite">
                     { format!("{} of {} allocations", rows.len(), all.len()) }
-                    if rows.len() > shown { { format!(" (showing the first {shown}: refine the search)") } }
                 </span>
             </div>
             if let Some(h) = (*slots).clone() { <SlotHistoryView history={h} /> }
