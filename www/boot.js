@@ -2,4 +2,6 @@
 // under a strict Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'.
 import init from './allocscope-app.js';
 
-await init({ module_or_path: new URL('./allocscope-app_bg.wasm', import.meta.url) });
+const wasm = await init({ module_or_path: new URL('./allocscope-app_bg.wasm', import.meta.url) });
+// The wasm linear memory, for the benchmark's memory figure (bench/run.mjs); read-only use.
+globalThis.__allocscopeWasmMemory = wasm.memory;
