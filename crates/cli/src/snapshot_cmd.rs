@@ -3,10 +3,16 @@
 //! opens with `?source=`. The list and every allocation are read with the agent's own
 //! answers; job and node lists are derived from the full allocations, as the agent would
 //! answer them.
+//!
+//! `--from-bundle` writes the same folder from a `nomad operator debug` archive instead: one
+//! capture's list stubs with the archive's event stream merged in (task histories past
+//! Nomad's 10-event cap), and as each allocation the newest full copy the stream holds.
 
+use allocscope_model::bundle::{read_bundle, Bundle};
 use allocscope_model::{decode, paths, AllocListStub, Allocation, DecodeOptions};
 use clap::Args;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,8 +20,16 @@ use std::time::Duration;
 #[derive(Args)]
 pub struct SnapshotArgs {
     /// The Nomad agent's HTTP address, e.g. http://127.0.0.1:4646.
-    #[arg(long)]
-    nomad: String,
+    #[arg(long, required_unless_present = "from_bundle", conflicts_with = "from_bundle")]
+    nomad: Option<String>,
+    /// Read a `nomad operator debug` archive (.tar.gz, or an uncompressed .tar) instead of
+    /// a live agent.
+    #[arg(long, value_name = "BUNDLE")]
+    from_bundle: Option<PathBuf>,
+    /// With --from-bundle: the capture interval to write (the NNNN of interval/NNNN/);
+    /// default the newest capture that is readable.
+    #[arg(long, value_name = "N", requires = "from_bundle")]
+    capture: Option<u32>,
     /// The folder to write the snapshot to (created; existing files are overwritten).
     #[arg(long)]
     out: PathBuf,
@@ -60,7 +74,12 @@ impl Client {
 }
 
 pub fn run(args: &SnapshotArgs) -> ExitCode {
-    match capture(args) {
+    let result = match (&args.from_bundle, &args.nomad) {
+        (Some(bundle), _) => from_bundle(bundle, args),
+        (None, Some(nomad)) => capture(nomad, args),
+        (None, None) => Err("give --nomad <address> or --from-bundle <file>".into()),
+    };
+    match result {
         Ok(summary) => {
             println!("{summary}");
             ExitCode::SUCCESS
@@ -72,7 +91,7 @@ pub fn run(args: &SnapshotArgs) -> ExitCode {
     }
 }
 
-fn capture(args: &SnapshotArgs) -> Result<String, String> {
+fn capture(nomad: &str, args: &SnapshotArgs) -> Result<String, String> {
     let token = match &args.token_file {
         Some(f) => {
             let t = std::fs::read_to_string(f)
@@ -95,7 +114,7 @@ fn capture(args: &SnapshotArgs) -> Result<String, String> {
         .user_agent("allocscope-snapshot")
         .build()
         .into();
-    let client = Client { agent, base: args.nomad.trim_end_matches('/').to_owned(), token };
+    let client = Client { agent, base: nomad.trim_end_matches('/').to_owned(), token };
 
     // 1. The list: one job's, or every page of the cluster's.
     let mut stubs: Vec<Allocation> = Vec::new();
@@ -146,18 +165,39 @@ fn capture(args: &SnapshotArgs) -> Result<String, String> {
     full.sort_by_key(|a| (a.create_index, a.id.clone()));
 
     // 3. Lists derived from the full allocations, in Nomad's stub shape.
+    let pairs: Vec<(&Allocation, &Allocation)> = full.iter().map(|a| (a, a)).collect();
+    let (jobs, nodes) = write_lists(out, &pairs)?;
+    let gone_note =
+        if gone > 0 { format!(" ({gone} garbage-collected while capturing)") } else { String::new() };
+    Ok(format!(
+        "allocscope snapshot: {} allocations, {} jobs, {} nodes from {} into {}{gone_note}; open it with ?source=<URL of {}>",
+        full.len(),
+        jobs,
+        nodes,
+        client.base,
+        out.display(),
+        out.display()
+    ))
+}
+
+/// `v1/allocations` and the per-job lists (stubs built from the first of each pair) and the
+/// per-node lists (the second of each pair, full allocations as Nomad answers them), in
+/// `CreateIndex` order. Returns the number of jobs and nodes written.
+fn write_lists(out: &Path, listed: &[(&Allocation, &Allocation)]) -> Result<(usize, usize), String> {
+    let mut listed = listed.to_vec();
+    listed.sort_by(|a, b| (a.0.create_index, &a.0.id).cmp(&(b.0.create_index, &b.0.id)));
     let stubs_of = |list: &[&Allocation]| -> Result<Vec<u8>, String> {
         let v: Vec<AllocListStub> = list.iter().map(|a| AllocListStub::from_allocation(a, false)).collect();
         serde_json::to_vec(&v).map_err(|e| e.to_string())
     };
-    let all: Vec<&Allocation> = full.iter().collect();
+    let all: Vec<&Allocation> = listed.iter().map(|p| p.0).collect();
     write(out, &paths::allocations(), &stubs_of(&all)?)?;
     let mut by_job: BTreeMap<&str, Vec<&Allocation>> = BTreeMap::new();
     let mut by_node: BTreeMap<&str, Vec<&Allocation>> = BTreeMap::new();
-    for a in &full {
-        by_job.entry(&a.job_id).or_default().push(a);
-        if !a.node_id.is_empty() {
-            by_node.entry(&a.node_id).or_default().push(a);
+    for (stub, full) in &listed {
+        by_job.entry(&stub.job_id).or_default().push(stub);
+        if !full.node_id.is_empty() {
+            by_node.entry(&full.node_id).or_default().push(full);
         }
     }
     for (job, list) in &by_job {
@@ -167,17 +207,83 @@ fn capture(args: &SnapshotArgs) -> Result<String, String> {
         let body = serde_json::to_vec(list).map_err(|e| e.to_string())?;
         write(out, &format!("v1/node/{}/allocations", safe_segment(node)), &body)?;
     }
-    let gone_note =
-        if gone > 0 { format!(" ({gone} garbage-collected while capturing)") } else { String::new() };
+    Ok((by_job.len(), by_node.len()))
+}
+
+/// `--from-bundle`: one capture of a debug archive, with its event stream merged in.
+fn from_bundle(file: &Path, args: &SnapshotArgs) -> Result<String, String> {
+    let name = file.display();
+    let raw = std::fs::read(file).map_err(|e| format!("cannot read {name}: {e}"))?;
+    // Nomad writes .tar.gz; an archive someone already gunzipped is read as it is.
+    let tar = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut tar = Vec::new();
+        flate2::read::MultiGzDecoder::new(raw.as_slice()).read_to_end(&mut tar).map_err(|e| {
+            format!("{name}: cannot gunzip it ({e}); the file is damaged or cut off, copy it again")
+        })?;
+        tar
+    } else {
+        raw
+    };
+    let bundle = read_bundle(&tar, DecodeOptions::STRICT).map_err(|e| format!("{name}: {e}"))?;
+    let capture = pick_capture(&bundle, args.capture).map_err(|e| format!("{name}: {e}"))?;
+    let (list, report) = bundle.merged(capture).map_err(|e| format!("{name}: {e}"))?;
+    let details = bundle.details(&list);
+    let out = &args.out;
+    for d in &details {
+        let body = serde_json::to_vec(d).map_err(|e| e.to_string())?;
+        write(out, &paths::allocation(&d.id), &body)?;
+    }
+    let pairs: Vec<(&Allocation, &Allocation)> = list.iter().zip(&details).collect();
+    let (jobs, nodes) = write_lists(out, &pairs)?;
+    let good = bundle.captures.iter().filter(|c| c.result.is_ok()).count();
+    let failed = bundle.captures.len() - good;
+    let failed_note = if failed > 0 { format!(", {failed} failed") } else { String::new() };
+    let streamed = bundle.streamed().len();
+    let stream_note = match &bundle.events {
+        None => "no event stream".to_owned(),
+        Some(ev) => {
+            let bad = if ev.warnings.is_empty() {
+                String::new()
+            } else {
+                format!(", {} unreadable lines skipped (first: {})", ev.warnings.len(), ev.warnings[0])
+            };
+            format!(
+                "{} task events merged from {streamed} allocation events, {} allocations updated{bad}",
+                report.events_added, report.allocations_updated
+            )
+        }
+    };
     Ok(format!(
-        "allocscope snapshot: {} allocations, {} jobs, {} nodes from {} into {}{gone_note}; open it with ?source=<URL of {}>",
-        full.len(),
-        by_job.len(),
-        by_node.len(),
-        client.base,
+        "allocscope snapshot: {} captures found{failed_note}; used {} ({}); {} allocations, {jobs} jobs, {nodes} nodes into {}; {stream_note}",
+        bundle.captures.len(),
+        capture.entry,
+        capture.time.map(|t| format!("written at Unix time {t}")).unwrap_or_else(|| "time unknown".into()),
+        list.len(),
         out.display(),
-        out.display()
     ))
+}
+
+/// The capture `--capture` names, else the newest readable one.
+fn pick_capture(bundle: &Bundle, wanted: Option<u32>) -> Result<&allocscope_model::Capture, String> {
+    let list = || bundle.captures.iter().map(|c| format!("{:04}", c.interval)).collect::<Vec<_>>().join(", ");
+    match wanted {
+        Some(n) => {
+            let c =
+                bundle.capture(n).ok_or_else(|| format!("no capture {n:04}; the bundle has {}", list()))?;
+            match &c.result {
+                Ok(_) => Ok(c),
+                Err(e) => Err(format!("capture {n:04} cannot be used: {e}")),
+            }
+        }
+        None => bundle.newest().ok_or_else(|| {
+            let first = bundle.captures.iter().find_map(|c| c.result.as_ref().err());
+            format!(
+                "none of the {} captures can be read{}",
+                bundle.captures.len(),
+                first.map(|e| format!("; the first: {e}")).unwrap_or_default()
+            )
+        }),
+    }
 }
 
 fn decode_list(body: &[u8], what: &str) -> Result<Vec<Allocation>, String> {

@@ -7,10 +7,12 @@
 
 pub mod allocation;
 pub mod budget;
+pub mod bundle;
 pub mod cause;
 pub mod config;
 pub mod decode;
 pub mod enums;
+pub mod eventmerge;
 pub mod incident;
 pub mod job;
 pub mod lenient;
@@ -33,6 +35,7 @@ pub use allocation::{
     RescheduleEvent, RescheduleTracker, Shape,
 };
 pub use budget::{reschedule_budget, restart_budgets, Outlook, RescheduleBudget, RestartBudget};
+pub use bundle::{read_bundle, Bundle, BundleError, BundleErrorKind, Capture, EventStream};
 pub use cause::{allocation_cause, task_cause, Cause, CauseKind, Evidence};
 pub use decode::{decode, DecodeError, DecodeErrorKind, DecodeOptions, Decoded, Form};
 pub use enums::{ClientStatus, DesiredStatus, LastReschedule, TaskEventType, TaskStateKind};
