@@ -51,6 +51,25 @@ pub fn with_params(path: &str, params: &[(&str, &str)]) -> String {
     out
 }
 
+/// A link that reproduces a view of the standalone app (design contracts 3 and 4): the
+/// page's address without query or fragment, `?source=` when the view's source is not the
+/// page's default, and the hash route with its query (filters, search, sort). Tokens are
+/// never part of it.
+pub fn permalink(page: &str, source: Option<&str>, route: &str) -> String {
+    let page = page.split(['?', '#']).next().unwrap_or(page);
+    let mut out = page.to_owned();
+    if let Some(s) = source.filter(|s| !s.is_empty()) {
+        out.push_str("?source=");
+        out.push_str(&segment(s));
+    }
+    out.push('#');
+    out.push_str(if route.starts_with('/') { route } else { "/" });
+    if !route.starts_with('/') {
+        out.push_str(route);
+    }
+    out
+}
+
 /// Percent-encode one path segment (RFC 3986 unreserved characters stay as they are).
 pub fn segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -67,6 +86,23 @@ pub fn segment(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn permalinks_carry_page_source_and_route_but_nothing_else() {
+        assert_eq!(
+            permalink(
+                "https://ops.example/allocscope/index.html?source=old#/x",
+                Some("https://nomad.example:4646"),
+                "/allocations?q=web&status=failed"
+            ),
+            "https://ops.example/allocscope/index.html?source=https%3A%2F%2Fnomad.example%3A4646#/allocations?q=web&status=failed"
+        );
+        assert_eq!(
+            permalink("http://127.0.0.1:8080/", None, "/allocations/a1/tasks/web%2Eapi"),
+            "http://127.0.0.1:8080/#/allocations/a1/tasks/web%2Eapi"
+        );
+        assert_eq!(permalink("http://h/", Some(""), "allocations"), "http://h/#/allocations");
+    }
 
     #[test]
     fn paths_encode_segments() {

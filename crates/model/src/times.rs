@@ -125,6 +125,12 @@ pub fn format_unix_nanos_utc(ns: i64) -> Option<String> {
     from_unix_nanos(ns).map(|t| format!("{} UTC", date_time(t, ' ')))
 }
 
+/// `2026-11-24T09:00:00Z` (RFC 3339, UTC, whole seconds) for a Unix-nanosecond value, for
+/// exports that other tools parse.
+pub fn format_unix_nanos_rfc3339(ns: i64) -> Option<String> {
+    from_unix_nanos(ns).map(|t| format!("{}Z", date_time(t, 'T')))
+}
+
 /// `2026-11-24 10:00:31` in a zone `offset_minutes` east of UTC (the browser's offset is
 /// passed in, so this stays a pure function).
 pub fn format_unix_nanos_local(ns: i64, offset_minutes: i32) -> Option<String> {
