@@ -62,6 +62,9 @@ pub enum FetchErrorKind {
     /// The body arrived but is not allocation JSON; `excerpt` is the start of a body that
     /// is not JSON at all (an HTML page, a proxy's text), so the user sees what came back.
     Decode { error: DecodeError, excerpt: Option<String> },
+    /// A local file (or one capture of a debug bundle) does not hold what the view asks for:
+    /// an allocation it never captured, or a capture that failed. `url` names the file.
+    NotInFile { detail: String, not_found: bool },
 }
 
 impl FetchError {
@@ -96,8 +99,19 @@ impl FetchError {
         }
     }
 
+    /// What an opened file lacks; `not_found` when it is one missing allocation.
+    pub fn not_in_file(file: &str, detail: impl Into<String>, not_found: bool) -> FetchError {
+        FetchError {
+            url: file.to_owned(),
+            kind: FetchErrorKind::NotInFile { detail: detail.into(), not_found },
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
-        matches!(self.kind, FetchErrorKind::Http { status: 404, .. })
+        matches!(
+            self.kind,
+            FetchErrorKind::Http { status: 404, .. } | FetchErrorKind::NotInFile { not_found: true, .. }
+        )
     }
 
     pub fn status(&self) -> Option<u16> {
@@ -118,6 +132,8 @@ impl FetchError {
             FetchErrorKind::TooLarge { bytes: n } => format!("The response is too large ({})", bytes(*n)),
             FetchErrorKind::Cancelled => "The request was cancelled".to_owned(),
             FetchErrorKind::Decode { .. } => "The response is not allocation JSON".to_owned(),
+            FetchErrorKind::NotInFile { not_found: true, .. } => "Not in the opened file".to_owned(),
+            FetchErrorKind::NotInFile { .. } => "This capture cannot be shown".to_owned(),
         }
     }
 
@@ -132,6 +148,7 @@ impl FetchError {
             FetchErrorKind::TooLarge { .. } | FetchErrorKind::Cancelled => String::new(),
             FetchErrorKind::Decode { error, excerpt: Some(x) } => format!("{error}\nThe response began: {x}"),
             FetchErrorKind::Decode { error, excerpt: None } => error.to_string(),
+            FetchErrorKind::NotInFile { detail, .. } => detail.clone(),
         }
     }
 
@@ -150,6 +167,8 @@ impl FetchError {
                 .hint()
                 .map(str::to_owned)
                 .unwrap_or_else(|| "Point the source at a Nomad API or a snapshot folder.".to_owned()),
+            FetchErrorKind::NotInFile { not_found: true, .. } => "A file holds only what was captured: open another capture or file, or close the file to go back to the live source.".to_owned(),
+            FetchErrorKind::NotInFile { .. } => "Pick another capture in the header, or open another file.".to_owned(),
         }
     }
 }

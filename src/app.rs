@@ -5,7 +5,9 @@
 use crate::api;
 use crate::clock::Clock;
 use crate::components::connection_panel::ConnectionPanel;
+use crate::components::export_bar::OwnsPageUrl;
 use crate::components::live_indicator::LiveIndicator;
+use crate::components::local_file::{use_file_drop, LocalFileControls, LocalFileNotice};
 use crate::connection::{self, Connection};
 use crate::embed::{use_iframe_bridge, IframeCommand};
 use crate::pages::allocation::AllocationPage;
@@ -204,8 +206,12 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
             }
         });
     }
-    let source_label =
-        if props.source.is_demo() { "demo snapshot (bundled)".to_owned() } else { props.source.base.clone() };
+    let source_label = match &store.local {
+        Some(local) => format!("file {}", local.file.name),
+        None if props.source.is_demo() => "demo snapshot (bundled)".to_owned(),
+        None => props.source.base.clone(),
+    };
+    let drop = use_file_drop(StoreContext(store.clone()));
     let prefs = props.on_prefs.as_ref().map(|cb| {
         let (theme, density) = (props.theme, props.density);
         let (cb1, cb2) = (cb.clone(), cb.clone());
@@ -221,16 +227,19 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
     html! {
         <ContextProvider<StoreContext> context={StoreContext(store)}>
             <ContextProvider<Clock> context={*clock}>
+            <ContextProvider<OwnsPageUrl> context={OwnsPageUrl(props.standalone)}>
             <ContextProvider<ConfigContext> context={ConfigContext(props.config.clone())}>
             <ContextProvider<Option<TokenPrompt>> context={props.on_connection.as_ref().map(|_| TokenPrompt(open_panel.clone()))}>
-                <div class={classes!("as-root", props.standalone.then_some("standalone"))}
-                    data-theme={props.theme.as_str()} data-density={props.density.as_str()}>
+                <div class={classes!("as-root", props.standalone.then_some("standalone"), drop.dragging.then_some("dropping"))}
+                    data-theme={props.theme.as_str()} data-density={props.density.as_str()}
+                    ondragover={drop.ondragover} ondragleave={drop.ondragleave} ondrop={drop.ondrop}>
                     <header class="app-header">
                         <Link<Route> to={Route::Allocations} classes="brand">{"allocscope"}</Link<Route>>
                         <span class="source" title="The source: a Nomad API or a snapshot folder, chosen with ?source= in the page URL">
                             {"source: "}<span class="mono">{ source_label }</span>
                         </span>
                         <LiveIndicator />
+                        <LocalFileControls />
                         if props.on_connection.is_some() {
                             <button type="button" class="connection-button" onclick={open_panel.reform(|_: MouseEvent| ())}>
                                 { connection_label(&props.connection) }
@@ -242,6 +251,7 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
                         <ConnectionPanel connection={props.connection.clone()}
                             on_apply={apply.clone()} on_close={{ let p = panel_open.clone(); Callback::from(move |_| p.set(false)) }} />
                     }
+                    <LocalFileNotice />
                     if let Some(e) = &props.config_error {
                         <p class="notice config-error" role="alert">{ e.clone() }</p>
                     }
@@ -252,6 +262,7 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
                 </div>
             </ContextProvider<Option<TokenPrompt>>>
             </ContextProvider<ConfigContext>>
+            </ContextProvider<OwnsPageUrl>>
             </ContextProvider<Clock>>
         </ContextProvider<StoreContext>>
     }

@@ -11,6 +11,7 @@ pub mod components;
 pub mod connection;
 pub mod embed;
 pub mod live;
+pub mod local;
 pub mod pages;
 pub mod routes;
 pub mod source;

@@ -5,7 +5,9 @@
 //! cluster-wide list is paginated (`per_page`, `next_token`), and rows show as pages arrive.
 
 use crate::api::{self, FetchError, FetchErrorKind, Fetched, Progress};
-use crate::store::{use_store, Action, AllocData, Entry, ListData, Shared, StoreContext};
+use crate::store::{
+    local_alloc, local_list, use_store, Action, AllocData, Entry, ListData, Shared, StoreContext,
+};
 use allocscope_model::{decode, paths, DecodeOptions};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -130,6 +132,15 @@ impl Known {
 
 async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) {
     let dispatch = store.0.dispatcher();
+    // An opened file answers from memory, once.
+    if let Some(local) = &store.0.local {
+        match &target {
+            Target::List(path) => dispatch.dispatch(Action::ListDone(path.clone(), local_list(local))),
+            Target::Alloc(id) => dispatch.dispatch(Action::AllocDone(id.clone(), local_alloc(local, id))),
+        }
+        dispatch.dispatch(Action::Live(LiveStatus::Snapshot));
+        return;
+    }
     let mut index: u64 = match known {
         Known::Snapshot => {
             dispatch.dispatch(Action::Live(LiveStatus::Snapshot));
@@ -268,12 +279,13 @@ fn use_poll(target: Option<Target>, known: Known) -> Callback<()> {
     let store = use_store();
     let generation = use_state(|| 0u32);
     let paused = store.0.paused;
+    let epoch = store.0.epoch;
     {
         let store = store.clone();
         // `known` is read when the loop starts, not a dependency: new data must not restart it.
         let latest = use_mut_ref(|| known);
         *latest.borrow_mut() = known;
-        use_effect_with((target, *generation, paused), move |deps| {
+        use_effect_with((target, *generation, paused, epoch), move |deps| {
             let poll = Rc::new(Poll::default());
             if let (Some(t), false) = (deps.0.clone(), deps.2) {
                 // A Retry (generation > 0) always fetches.

@@ -5,7 +5,9 @@
 use crate::api::{self, FetchError, Progress};
 use crate::connection::Connection;
 use crate::live::LiveStatus;
+use crate::local::{LocalData, Reading};
 use crate::source::Source;
+use allocscope_model::opened::OpenedFile;
 use allocscope_model::{decode, Allocation, DecodeOptions, ListIndex};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -126,6 +128,13 @@ pub struct Store {
     pub paused: bool,
     pub lists: HashMap<String, Entry<Shared<ListData>>>,
     pub allocs: HashMap<String, Entry<Shared<AllocData>>>,
+    /// A file the user opened: while set, it is the source and nothing is fetched.
+    pub local: Option<Shared<LocalData>>,
+    /// A file being read, or why the last one could not be opened.
+    pub reading: Option<Reading>,
+    /// Bumped whenever the data behind every view is replaced (a file opened or closed, a
+    /// capture switched), so views load again from the new data.
+    pub epoch: u32,
 }
 
 impl Store {
@@ -137,6 +146,9 @@ impl Store {
             paused: false,
             lists: HashMap::new(),
             allocs: HashMap::new(),
+            local: None,
+            reading: None,
+            epoch: 0,
         }
     }
 
@@ -165,6 +177,13 @@ impl Store {
         self.source.url(&allocscope_model::paths::with_params(path, &refs))
     }
 
+    /// Every view loads again: from the opened file, or from the source.
+    fn replace_data(&mut self) {
+        self.lists.clear();
+        self.allocs.clear();
+        self.epoch = self.epoch.wrapping_add(1);
+    }
+
     pub fn list(&self, path: &str) -> Entry<Shared<ListData>> {
         self.lists.get(path).cloned().unwrap_or_default()
     }
@@ -181,6 +200,14 @@ pub enum Action {
     ListDone(String, Result<Shared<ListData>, FetchError>),
     AllocStarted(String),
     AllocDone(String, Result<Shared<AllocData>, FetchError>),
+    /// Reading a file: progress, or why it failed (what is shown stays).
+    Reading(Option<Reading>),
+    /// A file was read and opened: it replaces the source, showing `capture`.
+    OpenLocal(Shared<OpenedFile>, usize),
+    /// Show another capture of the opened file.
+    SelectCapture(usize),
+    /// Close the file and go back to the page's source.
+    CloseLocal,
 }
 
 impl Reducible for Store {
@@ -209,6 +236,28 @@ impl Reducible for Store {
             Action::ListDone(path, result) => next.lists.entry(path).or_default().finish(result),
             Action::AllocStarted(id) => next.allocs.entry(id).or_default().start(),
             Action::AllocDone(id, result) => next.allocs.entry(id).or_default().finish(result),
+            Action::Reading(r) => next.reading = r,
+            Action::OpenLocal(file, capture) => {
+                next.local = Some(Shared::new(LocalData::new(file, capture)));
+                next.reading = None;
+                next.replace_data();
+            }
+            Action::SelectCapture(capture) => {
+                let Some(local) = &next.local else { return self };
+                if local.capture == capture {
+                    return self;
+                }
+                next.local = Some(Shared::new(LocalData::new(local.file.clone(), capture)));
+                next.replace_data();
+            }
+            Action::CloseLocal => {
+                if next.local.is_none() {
+                    return self;
+                }
+                next.local = None;
+                next.replace_data();
+                next.live = LiveStatus::Idle;
+            }
         }
         Rc::new(next)
     }
@@ -223,6 +272,10 @@ pub struct StoreContext(pub UseReducerHandle<Store>);
 /// Fetch one full allocation into the store.
 pub fn fetch_alloc(store: &StoreContext, id: String) {
     let dispatcher = store.0.dispatcher();
+    if let Some(local) = &store.0.local {
+        dispatcher.dispatch(Action::AllocDone(id.clone(), local_alloc(local, &id)));
+        return;
+    }
     let url = store.0.url(&allocscope_model::paths::allocation(&id));
     let token = store.0.connection.token.clone();
     dispatcher.dispatch(Action::AllocStarted(id.clone()));
@@ -231,6 +284,23 @@ pub fn fetch_alloc(store: &StoreContext, id: String) {
             api::get(&url, token.as_deref(), &|_| {}).await.and_then(|f| AllocData::decode(&url, &f));
         dispatcher.dispatch(Action::AllocDone(id, result));
     });
+}
+
+/// One allocation from the opened file, or why it is not there.
+pub fn local_alloc(local: &LocalData, id: &str) -> Result<Shared<AllocData>, FetchError> {
+    local.allocation(id).ok_or_else(|| {
+        let place = local.describe();
+        FetchError::not_in_file(&place, format!("Allocation {id} is not in {place}."), true)
+    })
+}
+
+/// The opened file's list for any list view (job and node scopes filter it, as for a
+/// snapshot), or why the capture cannot be shown.
+pub fn local_list(local: &LocalData) -> Result<Shared<ListData>, FetchError> {
+    match &local.error {
+        None => Ok(local.list.clone()),
+        Some(e) => Err(FetchError::not_in_file(&local.describe(), e.clone(), false)),
+    }
 }
 
 #[hook]

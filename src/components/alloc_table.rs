@@ -15,9 +15,12 @@ use std::rc::Rc;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-/// Rows rendered beyond each edge of the viewport. Large enough that a small list (the
-/// demo's 53 allocations) renders whole, small enough that 100,000 rows stay cheap.
+/// Rows rendered beyond each edge of the viewport: enough to scroll a page without blank
+/// rows, few enough that 100,000 rows stay cheap.
 pub const OVERSCAN: usize = 40;
+/// Lists up to this size render whole: cheap, and the browser's find-in-page, printing and
+/// a small auto-sized iframe (whose scroll box may show only a few rows) then see them all.
+pub const RENDER_ALL_UP_TO: usize = 200;
 /// Until the first row is measured.
 const DEFAULT_ROW_PX: f64 = 33.0;
 /// Until the container is measured (it is capped at about this by the style sheet).
@@ -25,6 +28,9 @@ const DEFAULT_VIEWPORT_PX: f64 = 700.0;
 
 /// The rows `[start, end)` to render for a scroll position.
 pub fn window(total: usize, scroll_top: f64, viewport: f64, row_px: f64, overscan: usize) -> (usize, usize) {
+    if total <= RENDER_ALL_UP_TO {
+        return (0, total);
+    }
     let row_px = if row_px.is_finite() && row_px >= 1.0 { row_px } else { DEFAULT_ROW_PX };
     let first_visible = (scroll_top.max(0.0) / row_px).floor() as usize;
     let visible = (viewport.max(0.0) / row_px).ceil() as usize + 1;
@@ -282,7 +288,9 @@ mod tests {
         // Small lists render whole; nonsense measurements fall back to defaults.
         assert_eq!(window(53, 0.0, 700.0, 33.0, 40), (0, 53));
         assert_eq!(window(0, 500.0, 700.0, 33.0, 40), (0, 0));
-        assert_eq!(window(10, -5.0, f64::NAN, 0.0, 2), (0, 3));
+        assert_eq!(window(200, 5_000.0, 100.0, 33.0, 2), (0, 200));
+        assert_eq!(window(201, 5_000.0, 100.0, 33.0, 2), (149, 158));
+        assert_eq!(window(1000, -5.0, f64::NAN, 0.0, 2), (0, 3));
     }
 
     #[test]

@@ -21,6 +21,7 @@ fn clock_text(ms: f64) -> String {
 pub fn LiveIndicator() -> Html {
     let store = use_store();
     let (class, text) = match &store.0.live {
+        _ if store.0.local.is_some() => ("local", "local file (nothing is fetched)".to_owned()),
         LiveStatus::Idle => ("idle", "connecting…".to_owned()),
         LiveStatus::Snapshot => ("snapshot", "snapshot (static data)".to_owned()),
         LiveStatus::Live { updated } => ("live", format!("live · updated {}", clock_text(*updated))),
@@ -34,7 +35,7 @@ pub fn LiveIndicator() -> Html {
         let d = store.0.dispatcher();
         Callback::from(move |_| d.dispatch(Action::SetPaused(!paused)))
     };
-    let snapshot = store.0.live == LiveStatus::Snapshot;
+    let snapshot = store.0.live == LiveStatus::Snapshot || store.0.local.is_some();
     html! {
         <span class={classes!("live-indicator", class)} role="status" aria-live="polite">
             <span class="dot" aria-hidden="true"></span>{ text }

@@ -1,11 +1,16 @@
 //! The allocation as the source sent it, pretty-printed, with a copy button.
 
+use crate::clock::Clock;
 use crate::components::copy_button::CopyButton;
+use crate::local::download;
+use allocscope_model::export;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct RawJsonProps {
     pub raw: AttrValue,
+    /// What a download of it is called (`allocation-<id>`).
+    pub download_as: AttrValue,
 }
 
 #[component]
@@ -16,10 +21,20 @@ pub fn RawJson(props: &RawJsonProps) -> Html {
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| raw.to_string())
     });
+    let now = use_context::<Clock>().unwrap_or_default().now;
+    let failed = use_state(|| None::<String>);
+    let save = {
+        let (pretty, name, failed) = (pretty.clone(), props.download_as.clone(), failed.clone());
+        Callback::from(move |_: MouseEvent| {
+            failed.set(download(&export::file_name(&name, now, "json"), "application/json", &pretty).err());
+        })
+    };
     html! {
         <details class="raw-json">
             <summary>{"Raw JSON"}</summary>
             <CopyButton text={AttrValue::from((*pretty).clone())} what="the allocation JSON" />
+            <button type="button" class="copy download-json" onclick={save} title="Download this allocation as a JSON file">{"download"}</button>
+            if let Some(e) = &*failed { <span class="muted" role="alert">{ format!(" Download failed: {e}") }</span> }
             <pre>{ (*pretty).clone() }</pre>
         </details>
     }

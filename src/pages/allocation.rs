@@ -3,6 +3,7 @@
 //! (one request; on Nomad 1.6+ its stubs carry NextAllocation and tracker links for the
 //! whole lineage) plus single-allocation fetches only for hops still missing.
 
+use crate::api::FetchErrorKind;
 use crate::components::badges::{indicators, ClientStatusBadge, DesiredStatusBadge};
 use crate::components::budget::BudgetView;
 use crate::components::cause_card::CauseCard;
@@ -122,8 +123,13 @@ pub fn AllocationPage(props: &AllocationPageProps) -> Html {
         (None, None, Some(e)) if e.is_not_found() => html! {
             <section class="page">
                 <div class="notice not-found" role="alert">
-                    <p class="error-headline">{ format!("Allocation {} was not found at the source.", props.id) }</p>
-                    <p>{"Nomad garbage-collects terminal allocations (by default an hour after they stop, or sooner under pressure), and a snapshot holds only what it captured."}</p>
+                    if let FetchErrorKind::NotInFile { detail, .. } = &e.kind {
+                        <p class="error-headline">{ detail.clone() }</p>
+                        <p>{ e.advice() }</p>
+                    } else {
+                        <p class="error-headline">{ format!("Allocation {} was not found at the source.", props.id) }</p>
+                        <p>{"Nomad garbage-collects terminal allocations (by default an hour after they stop, or sooner under pressure), and a snapshot holds only what it captured."}</p>
+                    }
                     <p><Link<Route> to={Route::Allocations}>{"Back to all allocations"}</Link<Route>></p>
                 </div>
                 if let Some(s) = stub {
@@ -280,7 +286,7 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
                     <pre class="incident-md">{ markdown }</pre>
                 </details>
             }
-            if let Some(raw) = &props.raw { <RawJson raw={raw.clone()} /> }
+            if let Some(raw) = &props.raw { <RawJson raw={raw.clone()} download_as={format!("allocation-{}", a.id)} /> }
         </section>
     }
 }

@@ -6,6 +6,7 @@ use crate::app::ConfigContext;
 use crate::clock::Clock;
 use crate::components::alloc_table::AllocTable;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::export_bar::ExportBar;
 use crate::components::loading::Loading;
 use crate::components::slot_history::SlotHistoryView;
 use crate::live::{use_live_list, LiveStatus};
@@ -174,6 +175,7 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
                 <span class="count-line" aria-live="polite">
                     { format!("{} of {} allocations", rows.len(), all.len()) }
                 </span>
+                <ExportBar data={props.data.clone()} rows={rows.clone()} />
             </div>
             if let Some(h) = (*slots).clone() { <SlotHistoryView history={h} /> }
             <details class="advanced" open={!q.filter.is_empty()}>

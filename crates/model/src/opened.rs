@@ -10,6 +10,7 @@
 use crate::allocation::Allocation;
 use crate::bundle::{read_bundle, Bundle, BundleMeta};
 use crate::decode::{decode, DecodeOptions};
+use crate::eventmerge::{detail_allocation, merge_events, payloads_by_id};
 use crate::lenient::Warning;
 use crate::times::format_unix_nanos_utc;
 
@@ -140,19 +141,37 @@ fn describe_warning(w: &Warning) -> String {
     w.to_string()
 }
 
+/// The event-stream payloads a capture taken at `time` (Unix seconds) may use: those
+/// written by then. A bundle's stream runs over the whole capture period, and an earlier
+/// capture must show the state at its own time, not a later one. The last capture takes
+/// every payload: the stream may go on past it, and its newest state is what matters.
+fn payloads_until(streamed: &[Allocation], time: Option<i64>, last: bool) -> Vec<Allocation> {
+    match time.and_then(|t| t.checked_add(1)).and_then(|t| t.checked_mul(1_000_000_000)) {
+        Some(cutoff) if !last => streamed.iter().filter(|p| p.modify_time <= cutoff).cloned().collect(),
+        _ => streamed.to_vec(),
+    }
+}
+
 fn from_bundle(name: &str, bundle: &Bundle) -> OpenedFile {
+    let n = bundle.captures.len();
     let captures: Vec<OpenedCapture> = bundle
         .captures
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let label = c.entry.rsplit_once("/allocations.json").map_or(c.entry.as_str(), |(dir, _)| dir);
             // `nomad-debug-…/interval/0001` → `interval/0001`.
             let label =
                 label.rsplit('/').take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("/");
-            let (list, details, events_merged) = match bundle.merged(c) {
-                Ok((list, report)) => {
-                    let details =
-                        if bundle.streamed().is_empty() { Vec::new() } else { bundle.details(&list) };
+            let (list, details, events_merged) = match &c.result {
+                Ok(decoded) => {
+                    let streamed = payloads_until(bundle.streamed(), c.time, i + 1 == n);
+                    let (list, report) = merge_events(&decoded.allocations, &streamed);
+                    let by_id = payloads_by_id(&streamed);
+                    let details = list
+                        .iter()
+                        .filter_map(|a| by_id.get(a.id.as_str()).map(|p| detail_allocation(a, p)))
+                        .collect();
                     (Ok(list), details, report.events_added)
                 }
                 Err(e) => (Err(e.to_string()), Vec::new(), 0),
