@@ -33,6 +33,9 @@ const ORIGIN = `http://${HOST}:${PORT}`;
 const CHROMIUM = process.env.BENCH_CHROMIUM || '/usr/bin/chromium';
 const RUNS = Number(process.env.BENCH_RUNS || 7);
 const SEED = Number(process.env.BENCH_SEED || 42);
+// Parts to run (all by default): BENCH_ONLY=decode,app,size; app sizes: BENCH_APP=10k,100k.
+const ONLY = new Set((process.env.BENCH_ONLY || 'decode,app,size').split(','));
+const APP_SIZES = (process.env.BENCH_APP || '10k,100k').split(',');
 const SIZES = { '5k': 5000, '10k': 10000, '50k': 50000, '100k': 100000 };
 
 const results = {};
@@ -189,8 +192,8 @@ try {
   // -------------------------------------------------------------------------------------------
   // 1. Decode: allocscope_model::decode (wasm) against JSON.parse, in one page
   // -------------------------------------------------------------------------------------------
-  say(`decode page: 5k and 50k, ${RUNS} runs each`);
-  {
+  if (ONLY.has('decode')) {
+    say(`decode page: 5k and 50k, ${RUNS} runs each`);
     const { context, page } = await newPage();
     try {
       await page.goto(`${ORIGIN}/bench/index.html`);
@@ -240,7 +243,7 @@ try {
   // -------------------------------------------------------------------------------------------
   const searchTerm = pickSearchTerm(path.join(DATA, '10k.json'));
   results._search_term = searchTerm;
-  for (const label of ['10k', '100k']) {
+  for (const label of ONLY.has('app') ? APP_SIZES : []) {
     say(`app: ${label} snapshot`);
     const { context, page } = await newPage();
     try {
@@ -301,7 +304,7 @@ try {
   // -------------------------------------------------------------------------------------------
   // 3. First visit of the standalone app: gzip -9 of what index.html loads
   // -------------------------------------------------------------------------------------------
-  {
+  if (ONLY.has('size')) {
     const files = { html: 'index.html', js: 'allocscope-app.js', wasm: 'allocscope-app_bg.wasm', css: 'app.css' };
     let sum = 0;
     let raw = 0;

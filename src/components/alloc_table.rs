@@ -17,7 +17,7 @@ use yew_router::prelude::*;
 
 /// Rows rendered beyond each edge of the viewport: enough to scroll a page without blank
 /// rows, few enough that 100,000 rows stay cheap.
-pub const OVERSCAN: usize = 40;
+pub const OVERSCAN: usize = 12;
 /// Lists up to this size render whole: cheap, and the browser's find-in-page, printing and
 /// a small auto-sized iframe (whose scroll box may show only a few rows) then see them all.
 pub const RENDER_ALL_UP_TO: usize = 200;
@@ -98,9 +98,13 @@ pub fn AllocTable(props: &AllocTableProps) -> Html {
         let (scroller, active) = (scroller.clone(), active.clone());
         use_effect_with(props.rows.clone(), move |_| {
             if let Some(el) = scroller.cast::<web_sys::Element>() {
-                el.set_scroll_top(0);
+                if el.scroll_top() != 0 {
+                    el.set_scroll_top(0);
+                }
             }
-            active.set(None);
+            if active.is_some() {
+                active.set(None);
+            }
         });
     }
     // The row may only be rendered after the scroll it caused: try again on each change of

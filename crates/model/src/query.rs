@@ -255,21 +255,59 @@ fn matches_scope_and_text(a: &Allocation, row: &RowText, q: &ListQuery, terms: &
 
 /// Indices of the allocations the query keeps, in the query's order.
 pub fn select(allocs: &[Allocation], index: &ListIndex, q: &ListQuery) -> Vec<usize> {
+    let order = sorted_order(allocs, q.sort_key(), q.descending());
+    select_in_order(allocs, index, &order, q).rows
+}
+
+/// Every allocation's index, sorted for a view's sort key and direction. A view computes it
+/// once per data set and sort, so a keystroke in the search box only filters.
+pub fn sorted_order(allocs: &[Allocation], key: SortKey, descending: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..allocs.len()).collect();
+    sort_indices(allocs, &mut order, key, descending);
+    order
+}
+
+/// What the list shows for a query: the rows it keeps and the status facet counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Indices into the allocations, in display order.
+    pub rows: Vec<usize>,
+    /// As [`status_facets`].
+    pub facets: Vec<(ClientStatus, usize)>,
+}
+
+/// Filter `order` (from [`sorted_order`] for the query's sort) by the query, counting the
+/// status facets in the same pass: one scan of the search index per keystroke, no sorting.
+pub fn select_in_order(
+    allocs: &[Allocation],
+    index: &ListIndex,
+    order: &[usize],
+    q: &ListQuery,
+) -> Selection {
     debug_assert_eq!(allocs.len(), index.rows.len());
     let terms = terms(&q.q);
     let statuses = q.statuses();
-    let mut keep: Vec<usize> = allocs
-        .iter()
-        .zip(&index.rows)
-        .enumerate()
-        .filter(|(_, (a, row))| {
-            (statuses.is_empty() || statuses.contains(&a.client_status))
-                && matches_scope_and_text(a, row, q, &terms)
-        })
-        .map(|(i, _)| i)
-        .collect();
-    sort_indices(allocs, &mut keep, q.sort_key(), q.descending());
-    keep
+    let mut counts: Vec<(ClientStatus, usize)> = ClientStatus::KNOWN.iter().map(|s| (s.clone(), 0)).collect();
+    let mut rows = Vec::new();
+    for &i in order {
+        let (Some(a), Some(row)) = (allocs.get(i), index.rows.get(i)) else { continue };
+        if !matches_scope_and_text(a, row, q, &terms) {
+            continue;
+        }
+        match counts.iter_mut().find(|(s, _)| *s == a.client_status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((a.client_status.clone(), 1)),
+        }
+        if statuses.is_empty() || statuses.contains(&a.client_status) {
+            rows.push(i);
+        }
+    }
+    sort_facets(&mut counts);
+    Selection { rows, facets: counts }
+}
+
+fn sort_facets(counts: &mut [(ClientStatus, usize)]) {
+    counts.sort_by(|(a, _), (b, _)| a.rank().cmp(&b.rank()).then_with(|| a.as_str().cmp(b.as_str())));
 }
 
 /// Sort row indices by `key`; ties fall back to newest first, then ID, so the order is
@@ -337,6 +375,6 @@ pub fn status_facets(allocs: &[Allocation], index: &ListIndex, q: &ListQuery) ->
             None => counts.push((a.client_status.clone(), 1)),
         }
     }
-    counts.sort_by(|(a, _), (b, _)| a.rank().cmp(&b.rank()).then_with(|| a.as_str().cmp(b.as_str())));
+    sort_facets(&mut counts);
     counts
 }

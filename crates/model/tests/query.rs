@@ -113,3 +113,55 @@ fn query_survives_the_url() {
     assert_eq!(empty.sort_key(), SortKey::Created);
     assert!(empty.descending());
 }
+
+/// The list view filters a precomputed order and counts facets in the same pass; it must
+/// give exactly what `select` and `status_facets` give, for every sort and kind of query.
+#[test]
+fn one_pass_selection_matches_select_and_facets() {
+    use allocscope_model::query::{select_in_order, sorted_order};
+    let all = data();
+    let index = ListIndex::new(&all);
+    let queries = [
+        "",
+        "q=checkout",
+        "q=web&status=failed",
+        "status=failed,lost",
+        "q=task:api",
+        "job=checkout-api",
+        "namespace=payments&q=scorer",
+        "q=node:nomad&sort=name&dir=desc",
+        "sort=restarts",
+        "q=zzz-nothing",
+    ];
+    for text in queries {
+        let q: ListQuery = serde_urlencoded_like(text);
+        for &key in SortKey::ALL {
+            for dir in ["asc", "desc"] {
+                let q = ListQuery { sort: Some(key), dir: dir.to_owned(), ..q.clone() };
+                let order = sorted_order(&all, q.sort_key(), q.descending());
+                let s = select_in_order(&all, &index, &order, &q);
+                assert_eq!(s.rows, select(&all, &index, &q), "{text} {key:?} {dir}");
+                assert_eq!(s.facets, status_facets(&all, &index, &q), "{text}");
+            }
+        }
+    }
+}
+
+/// `a=1&b=2` into a query (the app reads the same pairs from its URL).
+fn serde_urlencoded_like(text: &str) -> ListQuery {
+    let mut q = ListQuery::default();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap();
+        let v = v.to_owned();
+        match k {
+            "q" => q.q = v,
+            "status" => q.status = v,
+            "job" => q.job = v,
+            "namespace" => q.namespace = v,
+            "sort" => q.sort = SortKey::ALL.iter().copied().find(|s| s.as_str() == v),
+            "dir" => q.dir = v,
+            _ => panic!("{k}"),
+        }
+    }
+    q
+}
