@@ -4,7 +4,7 @@
 
 use allocscope::api::{FetchError, Progress};
 use allocscope::clock::Clock;
-use allocscope::components::badges::Indicators;
+use allocscope::components::badges::indicators;
 use allocscope::components::error_panel::ErrorPanel;
 use allocscope::components::events_table::EventsTable;
 use allocscope::components::loading::Loading;
@@ -324,7 +324,7 @@ async fn hostile_strings_render_as_text() {
 #[tokio::test]
 async fn indicators_and_not_found_page() {
     let victim = demo(&paths::allocation("c60c21f5-2d70-520c-b284-8fcd2739ac5d")).remove(0);
-    let html = render(html! { <Indicators alloc={victim} /> }).await;
+    let html = render(indicators(&victim)).await;
     assert!(html.contains("Preempted by allocation 88024b75-7a22-0cf4-8a4a-14bba94aed3e"));
     let html = render(html! { <NotFound /> }).await;
     assert!(html.contains("No such page"));
