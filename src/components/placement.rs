@@ -20,7 +20,7 @@ fn map_list(m: &std::collections::BTreeMap<String, i64>) -> Html {
 pub fn Placement(props: &PlacementProps) -> Html {
     let m = &props.metrics;
     let mut scores = m.score_meta_data.clone();
-    scores.sort_by(|a, b| b.norm_score.total_cmp(&a.norm_score));
+    allocscope_model::sort::sort_by(&mut scores, |a, b| b.norm_score.total_cmp(&a.norm_score));
     html! {
         <div class="placement">
             <dl class="kv">

@@ -48,7 +48,7 @@ fn chain_set(job_list: Option<&Shared<ListData>>, fulls: &[Shared<AllocData>]) -
 fn full_allocs(store: &Store) -> Vec<Shared<AllocData>> {
     let mut v: Vec<(String, Shared<AllocData>)> =
         store.allocs.iter().filter_map(|(id, e)| e.data.clone().map(|d| (id.clone(), d))).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
+    allocscope_model::sort::sort_by(&mut v, |a, b| a.0.cmp(&b.0));
     v.into_iter().map(|(_, d)| d).collect()
 }
 

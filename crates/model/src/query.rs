@@ -281,7 +281,7 @@ pub fn sort_indices(allocs: &[Allocation], rows: &mut [usize], key: SortKey, des
         let primary = if descending { primary.reverse() } else { primary };
         primary.then_with(|| b.create_time.cmp(&a.create_time)).then_with(|| a.id.cmp(&b.id))
     };
-    rows.sort_unstable_by(cmp);
+    crate::sort::sort_by(rows, cmp);
 }
 
 fn compare(a: &Allocation, b: &Allocation, key: SortKey) -> Ordering {
@@ -337,6 +337,8 @@ pub fn status_facets(allocs: &[Allocation], index: &ListIndex, q: &ListQuery) ->
             None => counts.push((a.client_status.clone(), 1)),
         }
     }
-    counts.sort_by(|(a, _), (b, _)| a.rank().cmp(&b.rank()).then_with(|| a.as_str().cmp(b.as_str())));
+    crate::sort::sort_by(&mut counts, |(a, _), (b, _)| {
+        a.rank().cmp(&b.rank()).then_with(|| a.as_str().cmp(b.as_str()))
+    });
     counts
 }
