@@ -12,7 +12,7 @@ use crate::connection::{self, Connection};
 use crate::embed::{use_iframe_bridge, IframeCommand};
 use crate::pages::allocation::AllocationPage;
 use crate::pages::allocation_list::AllocationListPage;
-use crate::pages::not_found::NotFound;
+use crate::pages::not_found::not_found;
 use crate::pages::task::TaskPage;
 use crate::routes::Route;
 use crate::source::Source;
@@ -285,7 +285,7 @@ fn switch(route: Route) -> Html {
         Route::Allocations => html! { <AllocationListPage /> },
         Route::Allocation { id } => html! { <AllocationPage {id} /> },
         Route::Task { id, task } => html! { <TaskPage {id} {task} /> },
-        Route::NotFound => html! { <NotFound /> },
+        Route::NotFound => not_found(),
     }
 }
 

@@ -6,11 +6,11 @@ use allocscope::api::{FetchError, Progress};
 use allocscope::clock::Clock;
 use allocscope::components::badges::indicators;
 use allocscope::components::error_panel::ErrorPanel;
-use allocscope::components::events_table::EventsTable;
-use allocscope::components::loading::Loading;
+use allocscope::components::events_table::events_table;
+use allocscope::components::loading::loading;
 use allocscope::pages::allocation::{AllocationView, ChainInput};
 use allocscope::pages::allocation_list::AllocationListView;
-use allocscope::pages::not_found::NotFound;
+use allocscope::pages::not_found::not_found;
 use allocscope::pages::task::TaskView;
 use allocscope::store::{ListData, Shared};
 use allocscope_model::{decode, lineage, paths, Allocation, DecodeOptions, ListQuery, SortKey};
@@ -245,12 +245,12 @@ async fn task_page_lists_every_event_newest_first_with_a_toggle() {
 async fn events_show_exit_codes_details_deltas_and_unknown_times() {
     let b = demo(&paths::allocation(B)).remove(0);
     let events = b.task_states["api"].events.clone();
-    let html = render(html! { <EventsTable events={events} newest_first=false /> }).await;
+    let html = render(events_table(&events, false)).await;
     assert!(html.contains(">137<"));
     assert!(html.contains(r#"<span class="dk">oom_killed</span>=<span class="dv">true</span>"#));
     assert!(html.contains("+"), "time since the previous event");
     let with_zero_time = model_fixture("v1-full-allocation.json").remove(0);
-    let html = render(html! { <EventsTable events={with_zero_time.task_states["api"].events.clone()} newest_first=false /> }).await;
+    let html = render(events_table(&with_zero_time.task_states["api"].events, false)).await;
     assert!(html.contains("unknown-time"));
     assert!(html.contains(">unknown<"));
     assert!(!html.contains("1754"), "Go's zero time is never shown as a date");
@@ -295,7 +295,7 @@ async fn errors_say_what_failed_and_offer_a_retry() {
 #[tokio::test]
 async fn loading_shows_progress() {
     let p = Progress { received: 3 * 1024 * 1024, total: Some(12 * 1024 * 1024) };
-    let html = render(html! { <Loading what="allocations" progress={Some(p)} /> }).await;
+    let html = render(loading("allocations", Some(p))).await;
     assert!(html.contains("Loading allocations…"));
     assert!(html.contains("3.0 MB of 12.0 MB"));
     assert!(html.contains(r#"value="25""#));
@@ -326,7 +326,7 @@ async fn indicators_and_not_found_page() {
     let victim = demo(&paths::allocation("c60c21f5-2d70-520c-b284-8fcd2739ac5d")).remove(0);
     let html = render(indicators(&victim)).await;
     assert!(html.contains("Preempted by allocation 88024b75-7a22-0cf4-8a4a-14bba94aed3e"));
-    let html = render(html! { <NotFound /> }).await;
+    let html = render(not_found()).await;
     assert!(html.contains("No such page"));
     assert!(html.contains("Show all allocations"));
 }

@@ -5,7 +5,7 @@
 //! is plain arithmetic. Arrow keys, Page Up/Down, Home and End move through every row, not
 //! only the rendered ones.
 
-use crate::components::badges::{indicators, ClientStatusBadge, DesiredStatusBadge};
+use crate::components::badges::{client_status_badge, desired_status_badge, indicators};
 use crate::components::copy_button::CopyButton;
 use crate::components::time::Time;
 use crate::routes::Route;
@@ -227,8 +227,8 @@ fn row(a: &Allocation, pos: usize, active: bool) -> Html {
                 if a.node_id.is_empty() { <span class="muted">{"not placed"}</span> }
                 else { <Link<Route, ListQuery> to={Route::Allocations} query={Some(node_q)}>{ node }</Link<Route, ListQuery>> }
             </td>
-            <td><ClientStatusBadge status={a.client_status.clone()} /></td>
-            <td><DesiredStatusBadge status={a.desired_status.clone()} /></td>
+            <td>{ client_status_badge(&a.client_status) }</td>
+            <td>{ desired_status_badge(&a.desired_status) }</td>
             <td class="num">{ a.job_version().map(|v| v.to_string()).unwrap_or_default() }</td>
             <td class="num">{ a.total_restarts() }</td>
             <td><Time ns={Some(a.create_time)} relative=true /></td>

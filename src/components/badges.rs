@@ -16,44 +16,25 @@ fn client_class(s: &ClientStatus) -> &'static str {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ClientStatusProps {
-    pub status: ClientStatus,
+pub fn client_status_badge(status: &ClientStatus) -> Html {
+    let text = if status.is_empty() { "—" } else { status.as_str() };
+    html! { <span class={classes!("badge", client_class(status))}>{text}</span> }
 }
 
-#[component]
-pub fn ClientStatusBadge(props: &ClientStatusProps) -> Html {
-    let text = if props.status.is_empty() { "—" } else { props.status.as_str() };
-    html! { <span class={classes!("badge", client_class(&props.status))}>{text}</span> }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct DesiredStatusProps {
-    pub status: DesiredStatus,
-}
-
-#[component]
-pub fn DesiredStatusBadge(props: &DesiredStatusProps) -> Html {
-    let class = match props.status {
+pub fn desired_status_badge(status: &DesiredStatus) -> Html {
+    let class = match status {
         DesiredStatus::Run => "ds-run",
         DesiredStatus::Stop => "ds-stop",
         DesiredStatus::Evict => "ds-evict",
         DesiredStatus::Other(_) => "ds-other",
     };
-    let text = if props.status.is_empty() { "—" } else { props.status.as_str() };
+    let text = if status.is_empty() { "—" } else { status.as_str() };
     html! { <span class={classes!("badge", "desired", class)}>{text}</span> }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct TaskStateProps {
-    pub state: TaskStateKind,
-    pub failed: bool,
-}
-
 /// `dead` alone says nothing: a dead task either finished or failed.
-#[component]
-pub fn TaskStateBadge(props: &TaskStateProps) -> Html {
-    let (class, text) = match (&props.state, props.failed) {
+pub fn task_state_badge(state: &TaskStateKind, failed: bool) -> Html {
+    let (class, text) = match (state, failed) {
         (TaskStateKind::Dead, true) => ("st-failed", "dead (failed)".to_owned()),
         (TaskStateKind::Dead, false) => ("st-complete", "dead (finished)".to_owned()),
         (TaskStateKind::Running, _) => ("st-running", "running".to_owned()),

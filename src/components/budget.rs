@@ -5,14 +5,7 @@ use crate::components::time::Time;
 use allocscope_model::{reschedule_budget, restart_budgets, Allocation, Outlook};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct BudgetProps {
-    pub alloc: Allocation,
-}
-
-#[component]
-pub fn BudgetView(props: &BudgetProps) -> Html {
-    let a = &props.alloc;
+pub fn budget_view(a: &Allocation) -> Html {
     let restarts = restart_budgets(a);
     let r = reschedule_budget(a);
     let outlook_class = match r.outlook {

@@ -4,21 +4,12 @@ use crate::components::time::Time;
 use allocscope_model::Cause;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct CauseCardProps {
-    pub cause: Cause,
-    /// `allocation` or `task`, for the heading.
-    #[prop_or(AttrValue::Static("allocation"))]
-    pub subject: AttrValue,
-}
-
-#[component]
-pub fn CauseCard(props: &CauseCardProps) -> Html {
-    let c = &props.cause;
+/// `subject` is `allocation` or `task`, for the heading.
+pub fn cause_card(c: &Cause, subject: &str) -> Html {
     let class = classes!("cause-card", if c.kind.is_failure() { "failure" } else { "benign" });
     html! {
         <section class={class} aria-label="Why it ended">
-            <h2>{ format!("Why this {} ended", props.subject) }</h2>
+            <h2>{ format!("Why this {subject} ended") }</h2>
             <p class="cause-summary"><span class="badge cause-kind">{ c.kind.label() }</span>{" "}{ c.summary.clone() }</p>
             <ul class="evidence">
                 { for c.evidence.iter().map(|e| html! {

@@ -2,7 +2,7 @@
 //! hop between attempts (rescheduled after a delay, or replaced), gaps where an attempt is
 //! referenced but not in the data, and the current attempt marked.
 
-use crate::components::badges::ClientStatusBadge;
+use crate::components::badges::client_status_badge;
 use crate::components::time::Time;
 use crate::routes::Route;
 use allocscope_model::times::go_duration;
@@ -22,22 +22,11 @@ pub enum GapState {
     Failed(String),
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ChainProps {
-    pub lineage: Lineage,
-    /// The allocations the lineage's indices point into.
-    pub allocs: std::rc::Rc<Vec<Allocation>>,
-    /// The state of each gap, by allocation ID.
-    #[prop_or_default]
-    pub gaps: Vec<(String, GapState)>,
-}
-
-#[component]
-pub fn Chain(props: &ChainProps) -> Html {
-    let l = &props.lineage;
-    let gap_state = |id: &str| {
-        props.gaps.iter().find(|(g, _)| g == id).map(|(_, s)| s.clone()).unwrap_or(GapState::Unknown)
-    };
+/// `allocs` are the allocations the lineage's indices point into; `gaps` the state of each
+/// gap, by allocation ID.
+pub fn chain(l: &Lineage, allocs: &[Allocation], gaps: &[(String, GapState)]) -> Html {
+    let gap_state =
+        |id: &str| gaps.iter().find(|(g, _)| g == id).map(|(_, s)| s.clone()).unwrap_or(GapState::Unknown);
     let mut rows: Vec<Html> = Vec::new();
     if l.earlier_unknown {
         rows.push(html! {
@@ -47,7 +36,7 @@ pub fn Chain(props: &ChainProps) -> Html {
     for (i, attempt) in l.attempts.iter().enumerate() {
         let current = i == l.current;
         let number = format!("#{}", i + 1);
-        let body = match attempt.alloc.and_then(|k| props.allocs.get(k)) {
+        let body = match attempt.alloc.and_then(|k| allocs.get(k)) {
             Some(a) => {
                 let node = if a.node_name.is_empty() {
                     short_id(&a.node_id).to_owned()
@@ -61,7 +50,7 @@ pub fn Chain(props: &ChainProps) -> Html {
                     <>
                         <span class="attempt-no">{ number }</span>
                         <Link<Route> to={Route::Allocation { id: a.id.clone() }} classes="mono">{ a.short_id().to_owned() }</Link<Route>>
-                        <ClientStatusBadge status={a.client_status.clone()} />
+                        { client_status_badge(&a.client_status) }
                         <span class="attempt-node" title={a.node_id.clone()}>{"on "}{ node }</span>
                         <span class="attempt-times">{"created "}<Time ns={Some(a.create_time)} />{" · modified "}<Time ns={Some(a.modify_time)} relative=true /></span>
                         <span class="attempt-end">{ ended }</span>

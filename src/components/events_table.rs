@@ -7,21 +7,14 @@ use allocscope_model::times::human_duration;
 use allocscope_model::{event_message, TaskEvent};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct EventsTableProps {
-    pub events: Vec<TaskEvent>,
-    pub newest_first: bool,
-}
-
-#[component]
-pub fn EventsTable(props: &EventsTableProps) -> Html {
-    if props.events.is_empty() {
+pub fn events_table(events: &[TaskEvent], newest_first: bool) -> Html {
+    if events.is_empty() {
         return html! { <p class="empty">{"No events recorded for this task."}</p> };
     }
     // Time since the previous event in emission order, when both times are real.
     let mut rows: Vec<(usize, &TaskEvent, Option<i64>)> = Vec::new();
     let mut prev: Option<i64> = None;
-    for (i, e) in props.events.iter().enumerate() {
+    for (i, e) in events.iter().enumerate() {
         let delta = match (prev, e.known_time()) {
             (Some(p), Some(t)) => Some(t - p),
             _ => None,
@@ -31,7 +24,7 @@ pub fn EventsTable(props: &EventsTableProps) -> Html {
         }
         rows.push((i, e, delta));
     }
-    if props.newest_first {
+    if newest_first {
         rows.reverse();
     }
     html! {

@@ -3,20 +3,12 @@
 use crate::api::Progress;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct LoadingProps {
-    pub what: AttrValue,
-    #[prop_or_default]
-    pub progress: Option<Progress>,
-}
-
-#[component]
-pub fn Loading(props: &LoadingProps) -> Html {
-    let p = props.progress.unwrap_or_default();
+pub fn loading(what: &str, progress: Option<Progress>) -> Html {
+    let p = progress.unwrap_or_default();
     html! {
         <div class="loading" role="status" aria-live="polite">
             <span class="spinner" aria-hidden="true"></span>
-            {"Loading "}{ props.what.clone() }{"…"}
+            {"Loading "}{ what }{"…"}
             if p.received > 0 {
                 <span class="progress-text">{" "}{ p.describe() }</span>
             }

@@ -4,11 +4,6 @@ use allocscope_model::times::go_duration;
 use allocscope_model::{short_id, AllocMetric};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct PlacementProps {
-    pub metrics: AllocMetric,
-}
-
 fn map_list(m: &std::collections::BTreeMap<String, i64>) -> Html {
     if m.is_empty() {
         return html! { <span class="muted">{"none"}</span> };
@@ -16,11 +11,9 @@ fn map_list(m: &std::collections::BTreeMap<String, i64>) -> Html {
     m.iter().map(|(k, v)| html! { <div><span class="mono">{ k.clone() }</span>{": "}{ *v }</div> }).collect()
 }
 
-#[component]
-pub fn Placement(props: &PlacementProps) -> Html {
-    let m = &props.metrics;
+pub fn placement(m: &AllocMetric) -> Html {
     let mut scores = m.score_meta_data.clone();
-    scores.sort_by(|a, b| b.norm_score.total_cmp(&a.norm_score));
+    allocscope_model::sort::sort_by(&mut scores, |a, b| b.norm_score.total_cmp(&a.norm_score));
     html! {
         <div class="placement">
             <dl class="kv">

@@ -3,14 +3,7 @@
 use allocscope_model::Allocation;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct ResourcesProps {
-    pub alloc: Allocation,
-}
-
-#[component]
-pub fn ResourcesView(props: &ResourcesProps) -> Html {
-    let a = &props.alloc;
+pub fn resources_view(a: &Allocation) -> Html {
     if let Some(r) = &a.allocated_resources {
         let (cpu, mem, disk) = r.totals();
         let ports = r.shared.ports.iter().map(|p| {

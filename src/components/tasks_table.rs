@@ -1,20 +1,13 @@
 //! The tasks of one allocation: lifecycle, state, restarts, times and the last event.
 
-use crate::components::badges::TaskStateBadge;
+use crate::components::badges::task_state_badge;
 use crate::components::time::Time;
 use crate::routes::Route;
 use allocscope_model::{event_message, task_cause, Allocation};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct TasksTableProps {
-    pub alloc: Allocation,
-}
-
-#[component]
-pub fn TasksTable(props: &TasksTableProps) -> Html {
-    let a = &props.alloc;
+pub fn tasks_table(a: &Allocation) -> Html {
     if a.task_states.is_empty() {
         return html! { <p class="empty">{"No task states yet: the client has not reported on this allocation."}</p> };
     }
@@ -40,7 +33,7 @@ pub fn TasksTable(props: &TasksTableProps) -> Html {
                         <td><Link<Route> to={Route::Task { id: a.id.clone(), task: name.to_owned() }}>{ name.to_owned() }</Link<Route>></td>
                         <td>{ lifecycle }</td>
                         <td>
-                            <TaskStateBadge state={t.state.clone()} failed={t.failed} />
+                            { task_state_badge(&t.state, t.failed) }
                             if let Some(c) = task_cause(name, t).filter(|c| t.failed && c.kind.is_failure()) {
                                 {" "}<span class="cause-label" title={c.summary.clone()}>{ c.kind.label() }</span>
                             }

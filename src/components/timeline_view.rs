@@ -5,21 +5,15 @@ use allocscope_model::timeline::{Entry, EntryKind};
 use allocscope_model::times::human_duration;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct TimelineProps {
-    pub entries: Vec<Entry>,
-}
-
-#[component]
-pub fn TimelineView(props: &TimelineProps) -> Html {
-    if props.entries.is_empty() {
+pub fn timeline_view(entries: &[Entry]) -> Html {
+    if entries.is_empty() {
         return html! { <p class="empty">{"No events in the data."}</p> };
     }
     html! {
         <table class="timeline">
             <thead><tr><th>{"Time"}</th><th>{"+Δ"}</th><th>{"Attempt"}</th><th>{"What"}</th><th>{"Detail"}</th></tr></thead>
             <tbody>
-            { for props.entries.iter().map(|e| {
+            { for entries.iter().map(|e| {
                 let (what, class) = match &e.kind {
                     EntryKind::TaskEvent { task, event_type, fails_task } => {
                         (format!("{task}: {event_type}"), if *fails_task { "tl-event fails" } else { "tl-event" })

@@ -4,20 +4,20 @@
 //! whole lineage) plus single-allocation fetches only for hops still missing.
 
 use crate::api::FetchErrorKind;
-use crate::components::badges::{indicators, ClientStatusBadge, DesiredStatusBadge};
-use crate::components::budget::BudgetView;
-use crate::components::cause_card::CauseCard;
-use crate::components::chain::{Chain, GapState};
+use crate::components::badges::{client_status_badge, desired_status_badge, indicators};
+use crate::components::budget::budget_view;
+use crate::components::cause_card::cause_card;
+use crate::components::chain::{chain, GapState};
 use crate::components::copy_button::CopyButton;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::links::ExternalLinks;
-use crate::components::loading::Loading;
-use crate::components::placement::Placement;
+use crate::components::loading::loading;
+use crate::components::placement::placement;
 use crate::components::raw_json::RawJson;
-use crate::components::resources::ResourcesView;
-use crate::components::tasks_table::TasksTable;
+use crate::components::resources::resources_view;
+use crate::components::tasks_table::tasks_table;
 use crate::components::time::Time;
-use crate::components::timeline_view::TimelineView;
+use crate::components::timeline_view::timeline_view;
 use crate::live::{use_live_alloc, use_live_list};
 use crate::routes::Route;
 use crate::store::{use_allocs, use_store, AllocData, ListData, Shared, Store};
@@ -49,7 +49,7 @@ fn chain_set(job_list: Option<&Shared<ListData>>, fulls: &[Shared<AllocData>]) -
 fn full_allocs(store: &Store) -> Vec<Shared<AllocData>> {
     let mut v: Vec<(String, Shared<AllocData>)> =
         store.allocs.iter().filter_map(|(id, e)| e.data.clone().map(|d| (id.clone(), d))).collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
+    allocscope_model::sort::sort_by(&mut v, |a, b| a.0.cmp(&b.0));
     v.into_iter().map(|(_, d)| d).collect()
 }
 
@@ -118,7 +118,7 @@ pub fn AllocationPage(props: &AllocationPageProps) -> Html {
             <AllocationView alloc={d.alloc.clone()} raw={Some(AttrValue::from(d.raw.clone()))} chain={chain_view} />
         },
         (None, Some(progress), _) => html! {
-            <section class="page"><Loading what={format!("allocation {}", short_id(&props.id))} progress={Some(progress)} /></section>
+            <section class="page">{ loading(&format!("allocation {}", short_id(&props.id)), Some(progress)) }</section>
         },
         (None, None, Some(e)) if e.is_not_found() => html! {
             <section class="page">
@@ -142,7 +142,7 @@ pub fn AllocationPage(props: &AllocationPageProps) -> Html {
             <section class="page"><ErrorPanel error={e} on_retry={on_retry} /></section>
         },
         (None, None, None) => html! {
-            <section class="page"><Loading what={format!("allocation {}", short_id(&props.id))} /></section>
+            <section class="page">{ loading(&format!("allocation {}", short_id(&props.id)), None) }</section>
         },
     }
 }
@@ -214,12 +214,12 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
             <nav class="crumbs"><Link<Route> to={Route::Allocations}>{"Allocations"}</Link<Route>>{" / "}{ a.short_id().to_owned() }</nav>
             <div class="page-head">
                 <h1>{ if a.name.is_empty() { a.id.clone() } else { a.name.clone() } }</h1>
-                <ClientStatusBadge status={a.client_status.clone()} />
+                { client_status_badge(&a.client_status) }
                 { indicators(a) }
             </div>
             if let Some(n) = &props.notice { <p class="notice">{ n.clone() }</p> }
             <ExternalLinks alloc={a.clone()} />
-            if let Some(c) = cause { <CauseCard cause={c} /> }
+            if let Some(c) = cause { { cause_card(&c, "allocation") } }
             <dl class="kv summary">
                 <dt>{"ID"}</dt><dd><span class="mono">{ a.id.clone() }</span><CopyButton text={AttrValue::from(a.id.clone())} what="allocation ID" /></dd>
                 <dt>{"Job"}</dt><dd><Link<Route, ListQuery> to={Route::Allocations} query={Some(job_q)}>{ a.job_id.clone() }</Link<Route, ListQuery>>{ version }
@@ -236,8 +236,8 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
                     if a.deployment_id.is_empty() { <span class="muted">{"—"}</span>{" "} } else { <span class="mono">{ a.deployment_id.clone() }</span>{" "} }
                     { health(a) }
                 </dd>
-                <dt>{"Client status"}</dt><dd><ClientStatusBadge status={a.client_status.clone()} />{" "}{ a.client_description.clone() }</dd>
-                <dt>{"Desired status"}</dt><dd><DesiredStatusBadge status={a.desired_status.clone()} />{" "}{ a.desired_description.clone() }</dd>
+                <dt>{"Client status"}</dt><dd>{ client_status_badge(&a.client_status) }{" "}{ a.client_description.clone() }</dd>
+                <dt>{"Desired status"}</dt><dd>{ desired_status_badge(&a.desired_status) }{" "}{ a.desired_description.clone() }</dd>
                 <dt>{"Created"}</dt><dd><Time ns={Some(a.create_time)} />{" · "}<Time ns={Some(a.create_time)} relative=true /></dd>
                 <dt>{"Modified"}</dt><dd><Time ns={Some(a.modify_time)} />{" · "}<Time ns={Some(a.modify_time)} relative=true /></dd>
                 if !a.followup_eval_id.is_empty() {
@@ -256,26 +256,26 @@ pub fn AllocationView(props: &AllocationViewProps) -> Html {
                 }
             </dl>
 
-            <BudgetView alloc={a.clone()} />
+            { budget_view(a) }
 
             <h2>{"Tasks"}</h2>
-            <TasksTable alloc={a.clone()} />
+            { tasks_table(a) }
 
             <h2>{"Reschedule chain"}</h2>
             { match &props.chain {
-                Some(c) => html! { <Chain lineage={c.lineage.clone()} allocs={c.allocs.clone()} gaps={c.gaps.clone()} /> },
+                Some(c) => chain(&c.lineage, &c.allocs, &c.gaps),
                 None => html! { <p class="empty">{"This allocation was neither rescheduled nor replaced, as far as the data shows."}</p> },
             } }
 
             <h2>{ if props.chain.is_some() { "Timeline of every attempt" } else { "Timeline" } }</h2>
-            <TimelineView {entries} />
+            { timeline_view(&entries) }
 
             <h2>{"Resources"}</h2>
-            <ResourcesView alloc={a.clone()} />
+            { resources_view(a) }
 
             <h2>{"Placement"}</h2>
             { match &a.metrics {
-                Some(m) => html! { <Placement metrics={m.clone()} /> },
+                Some(m) => placement(m),
                 None => html! { <p class="empty">{"The source did not include placement metrics."}</p> },
             } }
 

@@ -7,7 +7,7 @@ use crate::clock::Clock;
 use crate::components::alloc_table::AllocTable;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::export_bar::ExportBar;
-use crate::components::loading::Loading;
+use crate::components::loading::loading;
 use crate::components::slot_history::SlotHistoryView;
 use crate::live::{use_live_list, LiveStatus};
 use crate::routes::Route;
@@ -67,7 +67,7 @@ pub fn AllocationListPage() -> Html {
             <section class="page"><h1>{"Allocations"}</h1><ErrorPanel error={e} on_retry={on_retry} /></section>
         },
         (None, progress, _) => html! {
-            <section class="page"><h1>{"Allocations"}</h1><Loading what="allocations" {progress} /></section>
+            <section class="page"><h1>{"Allocations"}</h1>{ loading("allocations", progress) }</section>
         },
     }
 }

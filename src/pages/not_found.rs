@@ -2,8 +2,7 @@ use crate::routes::Route;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-#[component]
-pub fn NotFound() -> Html {
+pub fn not_found() -> Html {
     html! {
         <section class="page not-found">
             <h1>{"No such page"}</h1>

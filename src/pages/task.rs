@@ -1,11 +1,11 @@
 //! `#/allocations/<id>/tasks/<task>`: one task's state and its whole event history.
 
-use crate::components::badges::TaskStateBadge;
-use crate::components::cause_card::CauseCard;
+use crate::components::badges::task_state_badge;
+use crate::components::cause_card::cause_card;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::events_table::EventsTable;
+use crate::components::events_table::events_table;
 use crate::components::links::ExternalLinks;
-use crate::components::loading::Loading;
+use crate::components::loading::loading;
 use crate::components::time::Time;
 use crate::live::use_live_alloc;
 use crate::routes::Route;
@@ -52,7 +52,7 @@ pub fn TaskPage(props: &TaskPageProps) -> Html {
             html! { <section class="page"><ErrorPanel error={e} on_retry={on_retry} /></section> }
         }
         (None, progress, _) => html! {
-            <section class="page"><Loading what={format!("allocation {}", short_id(&props.id))} {progress} /></section>
+            <section class="page">{ loading(&format!("allocation {}", short_id(&props.id)), progress) }</section>
         },
     }
 }
@@ -94,10 +94,10 @@ pub fn TaskView(props: &TaskViewProps) -> Html {
             { crumbs }
             <div class="page-head">
                 <h1>{ props.task.clone() }</h1>
-                <TaskStateBadge state={t.state.clone()} failed={t.failed} />
+                { task_state_badge(&t.state, t.failed) }
             </div>
             <ExternalLinks alloc={a.clone()} task={Some(props.task.clone())} />
-            if let Some(c) = task_cause(&props.task, t) { <CauseCard cause={c} subject="task" /> }
+            if let Some(c) = task_cause(&props.task, t) { { cause_card(&c, "task") } }
             <dl class="kv summary">
                 <dt>{"Allocation"}</dt><dd><Link<Route> to={Route::Allocation { id: a.id.clone() }} classes="mono">{ a.id.clone() }</Link<Route>></dd>
                 <dt>{"Lifecycle"}</dt><dd>{ if sidecar { format!("{hook} sidecar") } else { hook.to_owned() } }</dd>
@@ -116,7 +116,7 @@ pub fn TaskView(props: &TaskViewProps) -> Html {
                     <span class="muted">{"Nomad keeps only the last 10 events per task; earlier ones are gone."}</span>
                 }
             </div>
-            <EventsTable events={t.events.clone()} newest_first={props.newest_first} />
+            { events_table(&t.events, props.newest_first) }
         </section>
     }
 }

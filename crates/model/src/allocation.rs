@@ -215,7 +215,9 @@ impl Allocation {
     /// data says, then by name.
     pub fn tasks_in_order(&self) -> Vec<(&str, &TaskState)> {
         let mut v: Vec<(&str, &TaskState)> = self.task_states.iter().map(|(k, t)| (k.as_str(), t)).collect();
-        v.sort_by_key(|(name, _)| (self.lifecycle_rank(name), name.to_string()));
+        crate::sort::sort_by(&mut v, |a, b| {
+            (self.lifecycle_rank(a.0), a.0).cmp(&(self.lifecycle_rank(b.0), b.0))
+        });
         v
     }
 

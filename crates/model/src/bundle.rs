@@ -245,7 +245,7 @@ pub fn read_bundle(tar_bytes: &[u8], opts: DecodeOptions) -> Result<Bundle, Bund
             ),
         ));
     }
-    bundle.captures.sort_by(|a, b| (a.interval, &a.entry).cmp(&(b.interval, &b.entry)));
+    crate::sort::sort_by(&mut bundle.captures, |a, b| (a.interval, &a.entry).cmp(&(b.interval, &b.entry)));
     bundle.meta.taken_at = bundle
         .meta
         .name

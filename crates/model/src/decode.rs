@@ -314,7 +314,7 @@ fn decode_records(
         }
     }
     // Text repairs and value repairs are found in two passes; report them in file order.
-    warnings.sort_by_key(|w| (w.line == 0, w.line, w.column));
+    crate::sort::sort_by_key(&mut warnings, |w| (w.line == 0, w.line, w.column));
     out.warnings = warnings;
     check_list(&out.allocations, text)?;
     if out.allocations.is_empty() && out.skipped > 0 && out.form != Form::List {

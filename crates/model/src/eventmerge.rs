@@ -164,7 +164,7 @@ pub fn merge_histories(histories: &[&[TaskEvent]]) -> Vec<TaskEvent> {
         }
     }
     // Stable on equal times: first-seen order, which is each history's own order.
-    kept.sort_by_key(|(t, order, _)| (*t, *order));
+    crate::sort::sort_by_key(&mut kept, |(t, order, _)| (*t, *order));
     kept.into_iter().map(|(_, _, ev)| ev).collect()
 }
 

@@ -27,6 +27,7 @@ pub mod resources;
 pub mod scan;
 mod serde_util;
 pub mod slots;
+pub mod sort;
 pub mod stub;
 pub mod task;
 pub mod timeline;

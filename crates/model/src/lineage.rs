@@ -168,7 +168,7 @@ pub fn lineage(allocs: &[Allocation], id: &str) -> Option<Lineage> {
     // then resolves the whole lineage in one request.)
     let mut missing = Vec::new();
     let mut order: Vec<(usize, usize)> = (0..attempts.len()).map(|k| (k.abs_diff(current), k)).collect();
-    order.sort();
+    crate::sort::sort(&mut order);
     for (_, k) in order {
         let a = &attempts[k];
         if a.alloc.is_none() && !missing.contains(&a.id) {

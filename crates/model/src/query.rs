@@ -307,7 +307,9 @@ pub fn select_in_order(
 }
 
 fn sort_facets(counts: &mut [(ClientStatus, usize)]) {
-    counts.sort_by(|(a, _), (b, _)| a.rank().cmp(&b.rank()).then_with(|| a.as_str().cmp(b.as_str())));
+    crate::sort::sort_by(counts, |(a, _), (b, _)| {
+        a.rank().cmp(&b.rank()).then_with(|| a.as_str().cmp(b.as_str()))
+    });
 }
 
 /// Sort row indices by `key`; ties fall back to newest first, then ID, so the order is
@@ -319,7 +321,7 @@ pub fn sort_indices(allocs: &[Allocation], rows: &mut [usize], key: SortKey, des
         let primary = if descending { primary.reverse() } else { primary };
         primary.then_with(|| b.create_time.cmp(&a.create_time)).then_with(|| a.id.cmp(&b.id))
     };
-    rows.sort_unstable_by(cmp);
+    crate::sort::sort_by(rows, cmp);
 }
 
 fn compare(a: &Allocation, b: &Allocation, key: SortKey) -> Ordering {

@@ -21,8 +21,32 @@ pub fn string_map<'de, D>(de: D) -> Result<Option<BTreeMap<String, String>>, D::
 where
     D: Deserializer<'de>,
 {
-    let raw: Option<BTreeMap<String, Scalar>> = Option::deserialize(de)?;
-    Ok(raw.map(|m| m.into_iter().map(|(k, v)| (k, v.0)).collect()))
+    Ok(Option::<StringMap>::deserialize(de)?.map(|m| m.0))
+}
+
+/// Built by `insert`, as serde builds a `BTreeMap` (a later duplicate key wins), rather than
+/// collected from a `BTreeMap<String, Scalar>`: collecting sorts, which costs a stable-sort
+/// instantiation in the wasm.
+struct StringMap(BTreeMap<String, String>);
+
+impl<'de> Deserialize<'de> for StringMap {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = StringMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StringMap, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some((k, v)) = map.next_entry::<String, Scalar>()? {
+                    out.insert(k, v.0);
+                }
+                Ok(StringMap(out))
+            }
+        }
+        de.deserialize_map(V)
+    }
 }
 
 struct Scalar(String);

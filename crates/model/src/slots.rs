@@ -117,10 +117,10 @@ pub fn slot_history(allocs: &[Allocation], now: i64) -> SlotHistory {
         }
     }
     for l in &mut lanes {
-        l.bars.sort_by_key(|b| (b.start, b.end));
+        crate::sort::sort_by_key(&mut l.bars, |b| (b.start, b.end));
     }
-    lanes.sort_by(|a, b| natural_cmp(&a.name, &b.name));
-    versions.sort();
+    crate::sort::sort_by(&mut lanes, |a, b| natural_cmp(&a.name, &b.name));
+    crate::sort::sort(&mut versions);
     if start > end {
         (start, end) = (0, 0);
     }

@@ -146,7 +146,7 @@ pub fn timeline(allocs: &[Allocation], lineage: &Lineage) -> Vec<Entry> {
         }
     }
     // Stable: equal times keep insertion order (attempt, then kind, then emission order).
-    entries.sort_by_key(|(t, seq, _)| (*t, *seq));
+    crate::sort::sort_by_key(&mut entries, |(t, seq, _)| (*t, *seq));
     let mut out: Vec<Entry> = entries.into_iter().map(|(_, _, e)| e).collect();
     let mut prev: Option<i64> = None;
     for e in &mut out {
