@@ -17,6 +17,7 @@ pub mod local_file;
 pub mod placement;
 pub mod raw_json;
 pub mod resources;
+pub mod route_link;
 pub mod slot_history;
 pub mod tasks_table;
 pub mod time;

@@ -5,9 +5,11 @@
 //! is plain arithmetic. Arrow keys, Page Up/Down, Home and End move through every row, not
 //! only the rendered ones.
 
+use crate::clock::Clock;
 use crate::components::badges::{client_status_badge, desired_status_badge, indicators};
 use crate::components::copy_button::CopyButton;
-use crate::components::time::Time;
+use crate::components::route_link::route_link;
+use crate::components::time::time_view;
 use crate::routes::Route;
 use crate::store::{ListData, Shared};
 use allocscope_model::{allocation_cause, short_id, Allocation, CauseKind, ListQuery, SortKey};
@@ -151,6 +153,7 @@ pub fn AllocTable(props: &AllocTableProps) -> Html {
         })
     };
 
+    let ctx = RowContext { clock: use_context::<Clock>().unwrap_or_default(), navigator: use_navigator() };
     let Viewport { scroll_top, height, row_px } = *view;
     let (start, end) = window(total, scroll_top, height, row_px, OVERSCAN);
     let q = &props.query;
@@ -199,7 +202,7 @@ pub fn AllocTable(props: &AllocTableProps) -> Html {
             </tr></thead>
             <tbody ref={body}>
                 { spacer(start) }
-                { for (start..end).map(|pos| row(&all[props.rows[pos]], pos, *active == Some(pos))) }
+                { for (start..end).map(|pos| row(&ctx, &all[props.rows[pos]], pos, *active == Some(pos))) }
                 { spacer(total - end) }
             </tbody>
         </table>
@@ -207,7 +210,20 @@ pub fn AllocTable(props: &AllocTableProps) -> Html {
     }
 }
 
-fn row(a: &Allocation, pos: usize, active: bool) -> Html {
+/// What every row needs from context, read once per render of the table.
+struct RowContext {
+    clock: Clock,
+    navigator: Option<Navigator>,
+}
+
+fn link(ctx: &RowContext, route: Route, query: Option<ListQuery>, class: &'static str, text: String) -> Html {
+    match &ctx.navigator {
+        Some(n) => route_link(n, route, query, class, html! { { text } }),
+        None => html! { <span class={class}>{ text }</span> },
+    }
+}
+
+fn row(ctx: &RowContext, a: &Allocation, pos: usize, active: bool) -> Html {
     let node = if a.node_name.is_empty() { short_id(&a.node_id).to_owned() } else { a.node_name.clone() };
     let job_q = ListQuery { job: a.job_id.clone(), ..Default::default() };
     let node_q = ListQuery { node: a.node_id.clone(), ..Default::default() };
@@ -216,23 +232,23 @@ fn row(a: &Allocation, pos: usize, active: bool) -> Html {
         <tr key={a.id.clone()} data-id={a.id.clone()} data-pos={pos.to_string()}
             aria-rowindex={(pos + 2).to_string()} class={classes!(active.then_some("active"))}>
             <td class="id">
-                <Link<Route> to={Route::Allocation { id: a.id.clone() }} classes="mono">{ a.short_id().to_owned() }</Link<Route>>
+                { link(ctx, Route::Allocation { id: a.id.clone() }, None, "mono", a.short_id().to_owned()) }
                 <CopyButton text={AttrValue::from(a.id.clone())} what="allocation ID" />
             </td>
             <td title={a.name.clone()}>{ a.name.clone() }</td>
-            <td title={a.job_id.clone()}><Link<Route, ListQuery> to={Route::Allocations} query={Some(job_q)}>{ a.job_id.clone() }</Link<Route, ListQuery>></td>
+            <td title={a.job_id.clone()}>{ link(ctx, Route::Allocations, Some(job_q), "", a.job_id.clone()) }</td>
             <td>{ a.task_group.clone() }</td>
             <td>{ a.namespace_or_default().to_owned() }</td>
             <td>
                 if a.node_id.is_empty() { <span class="muted">{"not placed"}</span> }
-                else { <Link<Route, ListQuery> to={Route::Allocations} query={Some(node_q)}>{ node }</Link<Route, ListQuery>> }
+                else { { link(ctx, Route::Allocations, Some(node_q), "", node) } }
             </td>
             <td>{ client_status_badge(&a.client_status) }</td>
             <td>{ desired_status_badge(&a.desired_status) }</td>
             <td class="num">{ a.job_version().map(|v| v.to_string()).unwrap_or_default() }</td>
             <td class="num">{ a.total_restarts() }</td>
-            <td><Time ns={Some(a.create_time)} relative=true /></td>
-            <td><Time ns={Some(a.modify_time)} relative=true /></td>
+            <td>{ time_view(&ctx.clock, Some(a.create_time), true) }</td>
+            <td>{ time_view(&ctx.clock, Some(a.modify_time), true) }</td>
             <td class="fate">
                 if let Some(c) = cause {
                     <span class="cause-label" title={c.summary.clone()}>{ c.label() }</span>{" "}
