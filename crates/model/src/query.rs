@@ -143,53 +143,98 @@ impl ListQuery {
     }
 }
 
-/// Lower-cased search text per allocation, built once per data set so that a keystroke
-/// costs one pass of substring checks, not a pass of allocations and lower-casing.
+/// Lower-cased search text of every allocation, built once per data set. All rows' text
+/// sits in one string (rows separated by NUL), so a search word is found with one substring
+/// scan of the whole text, not one search (and searcher set-up) per allocation: at 100,000
+/// allocations that is the difference between a keystroke's filter taking about 25 ms and
+/// a few.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListIndex {
-    rows: Vec<RowText>,
+    /// Every row's text, each followed by `\0`.
+    text: String,
+    /// Where each row's text starts in `text`.
+    starts: Vec<usize>,
+    /// Per row, the lower-cased task names (for `task:` terms).
+    tasks: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-struct RowText {
-    all: String,
-    tasks: String,
+/// One row's view of the index, for the per-row checks.
+struct RowText<'a> {
+    tasks: &'a str,
 }
 
 impl ListIndex {
     pub fn new(allocs: &[Allocation]) -> ListIndex {
-        let rows = allocs
-            .iter()
-            .map(|a| {
-                let tasks = a.task_states.keys().map(|k| k.to_lowercase()).collect::<Vec<_>>().join("\n");
-                let all = [
-                    a.id.as_str(),
-                    &a.name,
-                    &a.job_id,
-                    &a.task_group,
-                    a.namespace_or_default(),
-                    &a.node_id,
-                    &a.node_name,
-                    a.client_status.as_str(),
-                    a.desired_status.as_str(),
-                    &a.desired_description,
-                    &a.client_description,
-                    &tasks,
-                ]
-                .join("\n")
-                .to_lowercase();
-                RowText { all, tasks }
-            })
-            .collect();
-        ListIndex { rows }
+        let mut index = ListIndex {
+            text: String::new(),
+            starts: Vec::with_capacity(allocs.len()),
+            tasks: Vec::with_capacity(allocs.len()),
+        };
+        for a in allocs {
+            let tasks = a.task_states.keys().map(|k| k.to_lowercase()).collect::<Vec<_>>().join("\n");
+            let all = [
+                a.id.as_str(),
+                &a.name,
+                &a.job_id,
+                &a.task_group,
+                a.namespace_or_default(),
+                &a.node_id,
+                &a.node_name,
+                a.client_status.as_str(),
+                a.desired_status.as_str(),
+                &a.desired_description,
+                &a.client_description,
+                &tasks,
+            ]
+            .join("\n")
+            .to_lowercase()
+            // The separator must never be part of a row's text.
+            .replace('\0', " ");
+            index.starts.push(index.text.len());
+            index.text.push_str(&all);
+            index.text.push('\0');
+            index.tasks.push(tasks);
+        }
+        index
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.starts.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.starts.is_empty()
+    }
+
+    fn row(&self, i: usize) -> Option<RowText<'_>> {
+        Some(RowText { tasks: self.tasks.get(i)? })
+    }
+
+    /// Which rows' text contains `word` (lower-case, without NUL): one scan of all text.
+    fn rows_containing(&self, word: &str) -> Vec<bool> {
+        let mut hit = vec![false; self.starts.len()];
+        if word.is_empty() {
+            hit.fill(true);
+            return hit;
+        }
+        let finder = memchr::memmem::Finder::new(word.as_bytes());
+        let text = self.text.as_bytes();
+        let (mut row, mut pos) = (0usize, 0usize);
+        while let Some(off) = text.get(pos..).and_then(|t| finder.find(t)) {
+            let at = pos + off;
+            // Matches come in text order, so the row only moves forward.
+            while row + 1 < self.starts.len() && self.starts[row + 1] <= at {
+                row += 1;
+            }
+            hit[row] = true;
+            // One match is enough for a row: go on from the next row's start, so a short,
+            // common word costs one search per row at most, not one per occurrence.
+            match self.starts.get(row + 1) {
+                Some(&next) => pos = next,
+                None => break,
+            }
+        }
+        hit
     }
 }
 
@@ -216,7 +261,7 @@ fn terms(q: &str) -> Vec<Term> {
 const FIELDS: &[&str] =
     &["id", "name", "job", "group", "ns", "namespace", "node", "status", "desired", "task"];
 
-fn field_matches(a: &Allocation, row: &RowText, field: &str, v: &str) -> bool {
+fn field_matches(a: &Allocation, row: &RowText<'_>, field: &str, v: &str) -> bool {
     let has = |s: &str| s.to_lowercase().contains(v);
     match field {
         "id" => a.id.to_lowercase().starts_with(v),
@@ -232,8 +277,38 @@ fn field_matches(a: &Allocation, row: &RowText, field: &str, v: &str) -> bool {
     }
 }
 
+/// Free-text words resolved against the index once per query: for each, which rows hold it.
+struct TextHits(Vec<Vec<bool>>);
+
+impl TextHits {
+    fn new(index: &ListIndex, terms: &[Term]) -> TextHits {
+        TextHits(
+            terms
+                .iter()
+                .filter_map(|t| match t {
+                    // A NUL can never match: it only separates rows.
+                    Term::Any(w) if w.contains('\0') => Some(vec![false; index.len()]),
+                    Term::Any(w) => Some(index.rows_containing(w)),
+                    Term::Field(..) => None,
+                })
+                .collect(),
+        )
+    }
+
+    fn all(&self, i: usize) -> bool {
+        self.0.iter().all(|h| h.get(i).copied().unwrap_or(false))
+    }
+}
+
 /// Everything but the status facet, so facet counts can show what a click would add.
-fn matches_scope_and_text(a: &Allocation, row: &RowText, q: &ListQuery, terms: &[Term]) -> bool {
+fn matches_scope_and_text(
+    a: &Allocation,
+    i: usize,
+    row: &RowText<'_>,
+    q: &ListQuery,
+    terms: &[Term],
+    hits: &TextHits,
+) -> bool {
     if !q.job.is_empty() && a.job_id != q.job {
         return false;
     }
@@ -247,10 +322,11 @@ fn matches_scope_and_text(a: &Allocation, row: &RowText, q: &ListQuery, terms: &
     if !q.group.is_empty() && a.task_group != q.group {
         return false;
     }
-    terms.iter().all(|t| match t {
-        Term::Any(w) => row.all.contains(w.as_str()),
-        Term::Field(f, v) => field_matches(a, row, f, v),
-    })
+    hits.all(i)
+        && terms.iter().all(|t| match t {
+            Term::Any(_) => true,
+            Term::Field(f, v) => field_matches(a, row, f, v),
+        })
 }
 
 /// Indices of the allocations the query keeps, in the query's order.
@@ -284,14 +360,15 @@ pub fn select_in_order(
     order: &[usize],
     q: &ListQuery,
 ) -> Selection {
-    debug_assert_eq!(allocs.len(), index.rows.len());
+    debug_assert_eq!(allocs.len(), index.len());
     let terms = terms(&q.q);
+    let hits = TextHits::new(index, &terms);
     let statuses = q.statuses();
     let mut counts: Vec<(ClientStatus, usize)> = ClientStatus::KNOWN.iter().map(|s| (s.clone(), 0)).collect();
     let mut rows = Vec::new();
     for &i in order {
-        let (Some(a), Some(row)) = (allocs.get(i), index.rows.get(i)) else { continue };
-        if !matches_scope_and_text(a, row, q, &terms) {
+        let (Some(a), Some(row)) = (allocs.get(i), index.row(i)) else { continue };
+        if !matches_scope_and_text(a, i, &row, q, &terms, &hits) {
             continue;
         }
         match counts.iter_mut().find(|(s, _)| *s == a.client_status) {
@@ -368,8 +445,10 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 pub fn status_facets(allocs: &[Allocation], index: &ListIndex, q: &ListQuery) -> Vec<(ClientStatus, usize)> {
     let terms = terms(&q.q);
     let mut counts: Vec<(ClientStatus, usize)> = ClientStatus::KNOWN.iter().map(|s| (s.clone(), 0)).collect();
-    for (a, row) in allocs.iter().zip(&index.rows) {
-        if !matches_scope_and_text(a, row, q, &terms) {
+    let hits = TextHits::new(index, &terms);
+    for (i, a) in allocs.iter().enumerate() {
+        let Some(row) = index.row(i) else { continue };
+        if !matches_scope_and_text(a, i, &row, q, &terms, &hits) {
             continue;
         }
         match counts.iter_mut().find(|(s, _)| *s == a.client_status) {

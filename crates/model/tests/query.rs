@@ -165,3 +165,26 @@ fn serde_urlencoded_like(text: &str) -> ListQuery {
     }
     q
 }
+
+/// The index keeps every row's text in one string; a word must match within one row, never
+/// across the boundary between two, and rows at either end must be found.
+#[test]
+fn free_text_matches_within_one_row_only() {
+    let json = br#"[{"ID":"aaaa1111","TaskGroup":"g","ClientStatus":"running","DesiredStatus":"run","JobID":"first-job"},
+                    {"ID":"bbbb2222","TaskGroup":"g","ClientStatus":"failed","DesiredStatus":"run","JobID":"second-job"}]"#;
+    let all = decode(json, DecodeOptions::STRICT).unwrap().allocations;
+    let index = ListIndex::new(&all);
+    let ids = |q: &str| {
+        let q = ListQuery { q: q.to_owned(), sort: Some(SortKey::Id), ..Default::default() };
+        select(&all, &index, &q).into_iter().map(|i| all[i].id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids("AAAA"), ["aaaa1111"]);
+    assert_eq!(ids("second"), ["bbbb2222"]);
+    assert_eq!(ids("job"), ["aaaa1111", "bbbb2222"]);
+    // The first row's text ends with its task names (none) and the second starts with its
+    // ID: "run" + "bbbb" exists only across the boundary.
+    assert!(ids("runbbbb").is_empty());
+    assert!(ids("run\u{0}bbbb").is_empty());
+    assert_eq!(ids("first job"), ["aaaa1111"]);
+    assert!(ids("first second").is_empty());
+}
