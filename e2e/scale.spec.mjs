@@ -66,3 +66,19 @@ test('the keyboard moves through rows beyond those rendered, and Enter opens one
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(new RegExp(`#/allocations/${big[0].ID}$`));
 });
+
+test('a large list shows its first rows while it still streams in, then all of it', async ({ page }) => {
+  const n = 2000;
+  const expected = scaleAllocations(n);
+  await page.goto(`/?source=slowscale/${n}/#/allocations?sort=id`);
+  // Rows, and the note that more are coming, while the body is still arriving.
+  await expect(page.locator('.still-loading')).toBeVisible();
+  expect(await rows(page).count()).toBeGreaterThan(0);
+  const partial = Number((await page.locator('.count-line').textContent()).split(' ')[0]);
+  expect(partial).toBeGreaterThan(0);
+  expect(partial).toBeLessThan(n);
+  // Then the whole list, in order, and the note gone.
+  await expect(page.locator('.count-line')).toHaveText(`${n} of ${n} allocations`, { timeout: 30_000 });
+  await expect(page.locator('.still-loading')).toHaveCount(0);
+  await expect(rows(page).first()).toHaveAttribute('data-id', expected[0].ID);
+});

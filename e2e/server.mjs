@@ -9,6 +9,7 @@
 //   /a/deep/sub/path/       dist/ again, to prove the app works from a sub-path
 //   /fixtures/<name>/...    e2e/fixtures/<name>/ (hostile, malformed, ...)
 //   /scale/<n>/v1/allocations   the demo's stubs copied to n allocations (e2e/scale-data.mjs)
+//   /slowscale/<n>/v1/allocations   the same, sent 64 KB every 40 ms
 //   /broken/404/v1/...      404 text/plain "alloc not found"
 //   /broken/500/v1/...      500 text/plain "No cluster leader"
 //   /broken/403/v1/...      403 text/plain "Permission denied"
@@ -152,11 +153,23 @@ function handle(req, res) {
     return send(req, res, Number(broken[1]), 'text/plain; charset=utf-8', BROKEN[broken[1]]);
   }
 
-  const scale = /^\/scale\/(\d+)\/v1\/allocations$/.exec(pathname);
-  if (scale && Number(scale[1]) <= MAX_SCALE) {
-    const count = Number(scale[1]);
+  const scale = /^\/(slow)?scale\/(\d+)\/v1\/allocations$/.exec(pathname);
+  if (scale && Number(scale[2]) <= MAX_SCALE) {
+    const count = Number(scale[2]);
     if (!scaleBodies.has(count)) scaleBodies.set(count, Buffer.from(JSON.stringify(scaleAllocations(count))));
-    return send(req, res, 200, 'application/json', scaleBodies.get(count));
+    const body = scaleBodies.get(count);
+    if (!scale[1]) return send(req, res, 200, 'application/json', body);
+    // /slowscale/: 64 KB every 40 ms, so a test sees the list while it still streams in.
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+    let at = 0;
+    const tick = () => {
+      if (res.destroyed) return;
+      res.write(body.subarray(at, at + 65536));
+      at += 65536;
+      if (at < body.length) setTimeout(tick, 40);
+      else res.end();
+    };
+    return tick();
   }
 
   const fixture = /^\/fixtures\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(pathname);

@@ -223,6 +223,31 @@ pub async fn get_with(
     timeout_ms: Option<u32>,
     on_progress: &dyn Fn(Progress),
 ) -> Result<Fetched, FetchError> {
+    get_into(url, token, abort, timeout_ms, on_progress, None).await
+}
+
+/// `get_with`, handing each chunk of the body to `on_chunk` as it arrives instead of
+/// collecting it: the returned `Fetched` has an empty `bytes`. For bodies too large to hold
+/// whole (a list of 100,000 allocations), decoded as they stream in.
+pub async fn get_streaming(
+    url: &str,
+    token: Option<&str>,
+    abort: Option<&web_sys::AbortController>,
+    timeout_ms: Option<u32>,
+    on_progress: &dyn Fn(Progress),
+    on_chunk: &mut dyn FnMut(&[u8]),
+) -> Result<Fetched, FetchError> {
+    get_into(url, token, abort, timeout_ms, on_progress, Some(on_chunk)).await
+}
+
+async fn get_into(
+    url: &str,
+    token: Option<&str>,
+    abort: Option<&web_sys::AbortController>,
+    timeout_ms: Option<u32>,
+    on_progress: &dyn Fn(Progress),
+    on_chunk: Option<&mut dyn FnMut(&[u8])>,
+) -> Result<Fetched, FetchError> {
     use web_sys::AbortSignal;
     let signal = match (abort, timeout_ms) {
         (Some(ctl), Some(ms)) => {
@@ -232,7 +257,7 @@ pub async fn get_with(
         (None, Some(ms)) => Some(AbortSignal::timeout_with_u32(ms)),
         (None, None) => None,
     };
-    let result = send(url, token, signal.as_ref(), on_progress).await;
+    let result = send(url, token, signal.as_ref(), on_progress, on_chunk).await;
     match (result, signal) {
         (Err(e), Some(sig)) if sig.aborted() => {
             let reason = js_sys::Reflect::get(&sig.reason(), &"name".into()).ok().and_then(|v| v.as_string());
@@ -265,6 +290,7 @@ async fn send(
     token: Option<&str>,
     signal: Option<&web_sys::AbortSignal>,
     on_progress: &dyn Fn(Progress),
+    on_chunk: Option<&mut dyn FnMut(&[u8])>,
 ) -> Result<Fetched, FetchError> {
     let mut req = gloo_net::http::Request::get(url);
     if let Some(t) = token.filter(|t| !t.is_empty()) {
@@ -283,23 +309,30 @@ async fn send(
     if let Some(t) = total.filter(|t| *t > MAX_BODY_BYTES) {
         return Err(FetchError { url: url.to_owned(), kind: FetchErrorKind::TooLarge { bytes: t } });
     }
-    let bytes = read_body(url, resp.body(), total, on_progress).await?;
+    let bytes = read_body(url, resp.body(), total, on_progress, on_chunk).await?;
     Ok(Fetched { bytes, nomad_index, next_token })
 }
 
-/// Read a body chunk by chunk so a large download shows progress.
+/// Read a body chunk by chunk so a large download shows progress; into a buffer, or chunk
+/// by chunk into `on_chunk` (the buffer then stays empty).
 async fn read_body(
     url: &str,
     body: Option<web_sys::ReadableStream>,
     total: Option<u64>,
     on_progress: &dyn Fn(Progress),
+    mut on_chunk: Option<&mut dyn FnMut(&[u8])>,
 ) -> Result<Vec<u8>, FetchError> {
     use wasm_bindgen::JsCast;
     let Some(stream) = body else {
         return Ok(Vec::new());
     };
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let mut buf: Vec<u8> = Vec::with_capacity(total.unwrap_or(0).min(MAX_BODY_BYTES) as usize);
+    let streaming = on_chunk.is_some();
+    let capacity = if streaming { 0 } else { total.unwrap_or(0).min(MAX_BODY_BYTES) as usize };
+    let mut buf: Vec<u8> = Vec::with_capacity(capacity);
+    // Bytes received, and (when streaming) the one chunk being handed on.
+    let mut received = 0u64;
+    let mut chunk_buf: Vec<u8> = Vec::new();
     let mut reported = 0u64;
     on_progress(Progress { received: 0, total });
     loop {
@@ -313,20 +346,31 @@ async fn read_body(
         }
         let value = js_sys::Reflect::get(&result, &"value".into()).unwrap_or_default();
         let chunk = js_sys::Uint8Array::new(&value);
-        let at = buf.len();
         let n = chunk.length() as usize;
-        if (at + n) as u64 > MAX_BODY_BYTES {
+        // A streamed body is not held whole, so only a collected one has the size limit.
+        if !streaming && received + n as u64 > MAX_BODY_BYTES {
             let _ = reader.cancel();
             return Err(FetchError {
                 url: url.to_owned(),
-                kind: FetchErrorKind::TooLarge { bytes: (at + n) as u64 },
+                kind: FetchErrorKind::TooLarge { bytes: received + n as u64 },
             });
         }
-        buf.resize(at + n, 0);
-        chunk.copy_to(&mut buf[at..]);
+        received += n as u64;
+        match on_chunk.as_mut() {
+            Some(sink) => {
+                chunk_buf.resize(n, 0);
+                chunk.copy_to(&mut chunk_buf);
+                sink(&chunk_buf);
+            }
+            None => {
+                let at = buf.len();
+                buf.resize(at + n, 0);
+                chunk.copy_to(&mut buf[at..]);
+            }
+        }
         // Re-rendering on every chunk would cost more than the download; report every 256 KB.
-        if buf.len() as u64 - reported >= 256 * 1024 {
-            reported = buf.len() as u64;
+        if received - reported >= 256 * 1024 {
+            reported = received;
             on_progress(Progress { received: reported, total });
         }
     }

@@ -8,7 +8,8 @@ use crate::api::{self, FetchError, FetchErrorKind, Fetched, Progress};
 use crate::store::{
     local_alloc, local_list, use_store, Action, AllocData, Entry, ListData, Shared, StoreContext,
 };
-use allocscope_model::{decode, paths, DecodeOptions};
+use allocscope_model::stream::ListStream;
+use allocscope_model::{decode, paths, Allocation, DecodeOptions};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -234,6 +235,54 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
     }
 }
 
+/// Rows decoded before the first of them are shown while the rest streams in.
+const FIRST_ROWS: usize = 50;
+
+/// GET a list, decoding the array as it streams in and showing its first rows early (see
+/// `allocscope_model::stream`). A body that is not one well-formed array is fetched again
+/// whole, so `decode` can say exactly what is wrong with it (or read its other form).
+async fn fetch_list_streaming(
+    store: &StoreContext,
+    poll: &Poll,
+    path: &str,
+    extra: &[(&str, String)],
+    timeout: u32,
+    progress: &dyn Fn(Progress),
+) -> Result<(Fetched, Vec<Allocation>), FetchError> {
+    let url = store.0.url_with(path, extra);
+    let dispatch = store.0.dispatcher();
+    let mut stream = ListStream::new();
+    let mut shown = false;
+    let mut on_chunk = |chunk: &[u8]| {
+        if stream.feed(chunk).is_err() || shown || stream.allocations().len() < FIRST_ROWS {
+            return;
+        }
+        shown = true;
+        let first = ListData::partial(stream.allocations().to_vec());
+        dispatch.dispatch(Action::ListDone(path.to_owned(), Ok(Shared::new(first))));
+    };
+    let ctl = poll.controller();
+    let fetched = api::get_streaming(
+        &url,
+        store.0.connection.token.as_deref(),
+        ctl.as_ref(),
+        Some(timeout),
+        progress,
+        &mut on_chunk,
+    )
+    .await?;
+    match stream.finish() {
+        Ok(allocs) => Ok((fetched, allocs)),
+        Err(_) => {
+            let (url, whole) = fetch_once(store, poll, path, extra, timeout, progress).await?;
+            let allocs = decode(&whole.bytes, DecodeOptions::STRICT)
+                .map_err(|e| FetchError::decode(&url, e, &whole.bytes))?
+                .allocations;
+            Ok((whole, allocs))
+        }
+    }
+}
+
 /// Fetch a list (every page of it); returns the index, `None` for a static snapshot.
 async fn load_list(
     store: &StoreContext,
@@ -245,10 +294,19 @@ async fn load_list(
     paged: bool,
 ) -> Result<Option<u64>, FetchError> {
     let dispatch = store.0.dispatcher();
-    let (url, first) = fetch_once(store, poll, path, extra, timeout, progress).await?;
-    let mut allocs = decode(&first.bytes, DecodeOptions::STRICT)
-        .map_err(|e| FetchError::decode(&url, e, &first.bytes))?
-        .allocations;
+    // A blocking query answers only when something changed, and then quickly; streaming is
+    // for first loads, where a large list shows its first rows long before its last byte.
+    let blocking = extra.iter().any(|(k, _)| *k == "index");
+    let (first, mut allocs) = if blocking {
+        let (url, first) = fetch_once(store, poll, path, extra, timeout, progress).await?;
+        let allocs = decode(&first.bytes, DecodeOptions::STRICT)
+            .map_err(|e| FetchError::decode(&url, e, &first.bytes))?
+            .allocations;
+        (first, allocs)
+    } else {
+        fetch_list_streaming(store, poll, path, extra, timeout, progress).await?
+    };
+    let url = store.0.url_with(path, extra);
     let index = first.nomad_index;
     let mut next = if paged { first.next_token.clone() } else { None };
     while let Some(token) = next.take() {

@@ -50,12 +50,19 @@ pub struct ListData {
     pub index: ListIndex,
     /// `X-Nomad-Index` when the source is a live agent.
     pub nomad_index: Option<u64>,
+    /// The first rows of a list still streaming in; the rest follows.
+    pub partial: bool,
 }
 
 impl ListData {
     pub fn new(allocs: Vec<Allocation>, nomad_index: Option<u64>) -> ListData {
         let index = ListIndex::new(&allocs);
-        ListData { allocs, index, nomad_index }
+        ListData { allocs, index, nomad_index, partial: false }
+    }
+
+    /// The first rows of a list whose download goes on.
+    pub fn partial(allocs: Vec<Allocation>) -> ListData {
+        ListData { partial: true, ..ListData::new(allocs, None) }
     }
 }
 

@@ -13,6 +13,15 @@ pub struct CopyButtonProps {
 pub fn CopyButton(props: &CopyButtonProps) -> Html {
     // None: not tried; Some(true): the clipboard took it; Some(false): it refused.
     let outcome = use_state(|| None::<bool>);
+    // A list row is reused for another allocation after a filter: forget the last outcome.
+    {
+        let outcome = outcome.clone();
+        use_effect_with(props.text.clone(), move |_| {
+            if outcome.is_some() {
+                outcome.set(None);
+            }
+        });
+    }
     let onclick = {
         let text = props.text.clone();
         let outcome = outcome.clone();

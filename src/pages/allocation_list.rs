@@ -184,6 +184,7 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
                     placeholder="Search, or id: name: job: node: status: task: ns:" value={q.q.clone()} {oninput} />
                 <span class="count-line" aria-live="polite">
                     { format!("{} of {} allocations", rows.len(), all.len()) }
+                    if props.data.partial { <span class="muted still-loading">{" (more are loading…)"}</span> }
                 </span>
                 <ExportBar data={props.data.clone()} rows={rows.clone()} />
             </div>

@@ -28,6 +28,7 @@ pub mod scan;
 mod serde_util;
 pub mod slots;
 pub mod sort;
+pub mod stream;
 pub mod stub;
 pub mod task;
 pub mod timeline;

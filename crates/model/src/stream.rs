@@ -1,0 +1,198 @@
+//! Decoding a JSON array of allocations while its bytes arrive. A `/v1/allocations` answer
+//! of 100,000 stubs is hundreds of MB: decoding each element as soon as it is complete lets
+//! the first rows show long before the last byte, and the whole body is never held in
+//! memory (a wasm module's memory only grows).
+//!
+//! This is the fast path for well-formed arrays only. Anything else (another form, a bad
+//! element, trailing data) makes the stream give up, and the caller decodes the whole body
+//! with [`crate::decode`], which names the exact position and path of the problem.
+
+use crate::allocation::Allocation;
+
+/// Why the stream gave up; the caller falls back to [`crate::decode`] on the whole body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotAStreamableList;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Before the opening `[`.
+    Start,
+    /// After `[` or `,`: an element (or, right after `[`, the closing `]`) comes next.
+    Element {
+        first: bool,
+    },
+    /// After an element: `,` or `]` comes next.
+    Separator,
+    /// After the closing `]`: only white space may follow.
+    Done,
+    Failed,
+}
+
+/// An incremental decoder of one JSON array of allocations.
+#[derive(Debug)]
+pub struct ListStream {
+    /// Bytes received and not yet consumed: at most one partial element and a chunk.
+    pending: Vec<u8>,
+    state: State,
+    allocations: Vec<Allocation>,
+}
+
+impl Default for ListStream {
+    fn default() -> Self {
+        ListStream::new()
+    }
+}
+
+impl ListStream {
+    pub fn new() -> ListStream {
+        ListStream { pending: Vec::new(), state: State::Start, allocations: Vec::new() }
+    }
+
+    /// Allocations decoded so far.
+    pub fn allocations(&self) -> &[Allocation] {
+        &self.allocations
+    }
+
+    pub fn failed(&self) -> bool {
+        self.state == State::Failed
+    }
+
+    /// Take in the next bytes of the body and decode every element they complete.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), NotAStreamableList> {
+        if self.state == State::Failed {
+            return Err(NotAStreamableList);
+        }
+        self.pending.extend_from_slice(chunk);
+        let result = self.drain();
+        if result.is_err() {
+            self.state = State::Failed;
+            self.pending = Vec::new();
+        }
+        result
+    }
+
+    /// The body ended: the allocations, if it was one complete array.
+    pub fn finish(mut self) -> Result<Vec<Allocation>, NotAStreamableList> {
+        let rest_is_blank = self.pending.iter().all(u8::is_ascii_whitespace);
+        if self.state == State::Done && rest_is_blank {
+            self.allocations.shrink_to_fit();
+            Ok(self.allocations)
+        } else {
+            Err(NotAStreamableList)
+        }
+    }
+
+    fn drain(&mut self) -> Result<(), NotAStreamableList> {
+        let mut pos = 0;
+        let bytes = std::mem::take(&mut self.pending);
+        let outcome = loop {
+            pos = skip_ws(&bytes, pos);
+            let Some(&b) = bytes.get(pos) else { break Ok(()) };
+            match self.state {
+                State::Start if b == b'\xEF' => {
+                    // A UTF-8 byte order mark, as some tools write; wait for all of it.
+                    match bytes.get(pos..pos + 3) {
+                        Some(b"\xEF\xBB\xBF") => pos += 3,
+                        Some(_) => break Err(NotAStreamableList),
+                        None => break Ok(()),
+                    }
+                }
+                State::Start if b == b'[' => {
+                    pos += 1;
+                    self.state = State::Element { first: true };
+                }
+                State::Element { first: true } if b == b']' => {
+                    pos += 1;
+                    self.state = State::Done;
+                }
+                State::Element { .. } if b == b'{' => {
+                    let mut values =
+                        serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Allocation>();
+                    match values.next() {
+                        Some(Ok(a)) => {
+                            pos += values.byte_offset();
+                            self.allocations.push(a);
+                            self.state = State::Separator;
+                        }
+                        // The element goes on in bytes not received yet.
+                        Some(Err(e)) if e.is_eof() => break Ok(()),
+                        _ => break Err(NotAStreamableList),
+                    }
+                }
+                State::Separator if b == b',' => {
+                    pos += 1;
+                    self.state = State::Element { first: false };
+                }
+                State::Separator if b == b']' => {
+                    pos += 1;
+                    self.state = State::Done;
+                }
+                _ => break Err(NotAStreamableList),
+            }
+        };
+        self.pending = bytes;
+        self.pending.drain(..pos.min(self.pending.len()));
+        outcome
+    }
+}
+
+fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
+    while bytes.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+        pos += 1;
+    }
+    pos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{decode, DecodeOptions};
+
+    const LIST: &[u8] = br#" [ {"ID":"a1","TaskGroup":"g","ClientStatus":"running","DesiredStatus":"run",
+        "TaskStates":{"t":{"State":"running","Events":[{"Type":"Started","Time":1795510800000000001}]}}} ,
+        {"ID":"b2","TaskGroup":"g","ClientStatus":"failed","DesiredStatus":"run","JobID":"x\"]},{"} ] "#;
+
+    fn stream_in(bytes: &[u8], chunk: usize) -> Result<Vec<Allocation>, NotAStreamableList> {
+        let mut s = ListStream::new();
+        for c in bytes.chunks(chunk.max(1)) {
+            s.feed(c)?;
+        }
+        s.finish()
+    }
+
+    #[test]
+    fn any_chunking_gives_what_the_whole_body_decode_gives() {
+        let whole = decode(LIST, DecodeOptions::STRICT).unwrap().allocations;
+        assert_eq!(whole.len(), 2);
+        for chunk in [1, 2, 3, 7, 64, 100_000] {
+            assert_eq!(stream_in(LIST, chunk).unwrap(), whole, "chunks of {chunk}");
+        }
+        // Rows are available before the body ends.
+        let mut s = ListStream::new();
+        s.feed(&LIST[..LIST.len() - 60]).unwrap();
+        assert_eq!(s.allocations().len(), 1);
+        assert_eq!(stream_in(b"[]", 1).unwrap(), Vec::<Allocation>::new());
+        assert_eq!(stream_in(b"\xEF\xBB\xBF[\n]\n", 1).unwrap(), Vec::<Allocation>::new());
+    }
+
+    #[test]
+    fn anything_but_one_complete_array_of_objects_falls_back() {
+        for bad in [
+            &b"{\"ID\":\"a\"}"[..],                    // a single allocation
+            b"{\"ID\":\"a\"}\n{\"ID\":\"b\"}\n",       // NDJSON
+            b"[{\"ID\":\"a\"},]",                      // trailing comma
+            b"[{\"ID\":\"a\"}",                        // cut off
+            b"[{\"ID\":\"a\"}] x",                     // trailing garbage
+            b"[1, 2]",                                 // not objects
+            b"[{\"ID\":\"a\",\"CreateIndex\":\"7\"}]", // a type error
+            b"",
+        ] {
+            assert_eq!(stream_in(bad, 3), Err(NotAStreamableList), "{}", String::from_utf8_lossy(bad));
+        }
+        // After giving up it stays given up and holds no bytes.
+        let mut s = ListStream::new();
+        assert!(s.feed(b"nope").is_err());
+        assert!(s.failed());
+        assert!(s.feed(b"[]").is_err());
+    }
+}
