@@ -240,13 +240,16 @@ pub async fn get_streaming(
     get_into(url, token, abort, timeout_ms, on_progress, Some(on_chunk)).await
 }
 
+/// Where a body's chunks go when it is streamed rather than collected.
+type ChunkSink<'a> = Option<&'a mut dyn FnMut(&[u8])>;
+
 async fn get_into(
     url: &str,
     token: Option<&str>,
     abort: Option<&web_sys::AbortController>,
     timeout_ms: Option<u32>,
     on_progress: &dyn Fn(Progress),
-    on_chunk: Option<&mut dyn FnMut(&[u8])>,
+    on_chunk: ChunkSink<'_>,
 ) -> Result<Fetched, FetchError> {
     use web_sys::AbortSignal;
     let signal = match (abort, timeout_ms) {
@@ -290,7 +293,7 @@ async fn send(
     token: Option<&str>,
     signal: Option<&web_sys::AbortSignal>,
     on_progress: &dyn Fn(Progress),
-    on_chunk: Option<&mut dyn FnMut(&[u8])>,
+    on_chunk: ChunkSink<'_>,
 ) -> Result<Fetched, FetchError> {
     let mut req = gloo_net::http::Request::get(url);
     if let Some(t) = token.filter(|t| !t.is_empty()) {
@@ -320,7 +323,7 @@ async fn read_body(
     body: Option<web_sys::ReadableStream>,
     total: Option<u64>,
     on_progress: &dyn Fn(Progress),
-    mut on_chunk: Option<&mut dyn FnMut(&[u8])>,
+    mut on_chunk: ChunkSink<'_>,
 ) -> Result<Vec<u8>, FetchError> {
     use wasm_bindgen::JsCast;
     let Some(stream) = body else {
