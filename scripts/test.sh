@@ -22,6 +22,16 @@ cargo clippy -p allocscope --target wasm32-unknown-unknown --features csr -- -D 
 step "trunk build --release"
 trunk build --release
 
+step "bundle size (issue #6)"
+bash scripts/size-check.sh
+
+step "the debug-bundle fixtures are what scripts/gen_bundle.py makes"
+python3 scripts/gen_bundle.py >/dev/null
+if ! git diff --quiet -- crates/model/tests/fixtures/bundles 2>/dev/null; then
+  echo "crates/model/tests/fixtures/bundles differ from what scripts/gen_bundle.py makes: regenerate and commit them" >&2
+  exit 1
+fi
+
 step "build the Nomad API test double and the CLI (allocscope serve) for the live tests"
 cargo build -p nomad-double -p allocscope-cli
 
