@@ -150,7 +150,7 @@ test.describe('saved JSON files', () => {
     const edited = fs.readFileSync(DEMO_LIST, 'utf8').replace(/\}\s*\]\s*$/, '},\n]');
     await page.locator('input.file-input').setInputFiles({ name: 'edited.json', mimeType: 'application/json', buffer: Buffer.from(edited) });
     await expect(page.locator('.source')).toContainText('file edited.json');
-    await expect(page.locator('.open-notes summary')).toHaveText('1 notes');
+    await expect(page.locator('.open-notes summary')).toHaveText('1 note');
     await expect(count(page)).toHaveText('53 of 53 allocations');
   });
 });

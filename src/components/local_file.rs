@@ -207,7 +207,7 @@ pub fn LocalFileNotice() -> Html {
                 {"."}
                 if !file.notes.is_empty() {
                     <details class="open-notes">
-                        <summary>{ format!("{} notes", file.notes.len()) }</summary>
+                        <summary>{ match file.notes.len() { 1 => "1 note".to_owned(), n => format!("{n} notes") } }</summary>
                         <ul>{ for file.notes.iter().take(50).map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
                     </details>
                 }

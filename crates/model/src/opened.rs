@@ -62,6 +62,7 @@ impl OpenedCapture {
             s.push_str(&t);
         }
         match &self.list {
+            Ok(l) if l.len() == 1 => s.push_str(" · 1 allocation"),
             Ok(l) => s.push_str(&format!(" · {} allocations", l.len())),
             Err(_) => s.push_str(" · failed"),
         }
@@ -212,7 +213,7 @@ mod tests {
         assert_eq!(f.captures[0].list.as_ref().unwrap()[0].id, "a1");
         assert_eq!(f.captures[0].allocation("a1").map(|a| a.task_group.as_str()), Some("g"));
         assert!(f.notes[0].contains("trailing comma"), "{:?}", f.notes);
-        assert!(f.captures[0].describe().ends_with("· 1 allocations"));
+        assert!(f.captures[0].describe().ends_with("· 1 allocation"));
     }
 
     #[test]
