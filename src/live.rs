@@ -258,7 +258,7 @@ async fn fetch_list_streaming(
             return;
         }
         shown = true;
-        let first = ListData::partial(stream.allocations().to_vec());
+        let first = ListData::partial(stream.allocations().to_vec(), None);
         dispatch.dispatch(Action::ListDone(path.to_owned(), Ok(Shared::new(first))));
     };
     let ctl = poll.controller();
@@ -313,10 +313,10 @@ async fn load_list(
         if poll.stopped.get() {
             return Err(FetchError { url, kind: FetchErrorKind::Cancelled });
         }
-        // Rows show as pages arrive.
+        // Rows show as pages arrive (marked as partial until the last page).
         dispatch.dispatch(Action::ListDone(
             path.to_owned(),
-            Ok(Shared::new(ListData::new(allocs.clone(), index))),
+            Ok(Shared::new(ListData::partial(allocs.clone(), index))),
         ));
         let page_params = [("per_page", PAGE_SIZE.to_string()), ("next_token", token)];
         let (page_url, page) =

@@ -60,9 +60,9 @@ impl ListData {
         ListData { allocs, index, nomad_index, partial: false }
     }
 
-    /// The first rows of a list whose download goes on.
-    pub fn partial(allocs: Vec<Allocation>) -> ListData {
-        ListData { partial: true, ..ListData::new(allocs, None) }
+    /// The first rows (or pages) of a list whose download goes on.
+    pub fn partial(allocs: Vec<Allocation>, nomad_index: Option<u64>) -> ListData {
+        ListData { partial: true, ..ListData::new(allocs, nomad_index) }
     }
 }
 
