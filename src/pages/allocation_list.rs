@@ -12,7 +12,7 @@ use crate::components::slot_history::SlotHistoryView;
 use crate::live::{use_live_list, LiveStatus};
 use crate::routes::Route;
 use crate::store::{use_store, ListData, Shared};
-use allocscope_model::query::{select_in_order, sorted_order};
+use allocscope_model::query::{select_in_order_cached, sorted_order, SearchCache};
 use allocscope_model::{paths, slot_history, ListQuery};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -93,10 +93,14 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
             sorted_order(&data.allocs, *key, *desc)
         })
     };
+    // Kept across keystrokes: each longer search word is looked for only among the rows
+    // the shorter one matched (the cache resets itself for another index).
+    let search_cache = use_mut_ref(SearchCache::default);
     let selection = {
         let data = props.data.clone();
         use_memo((props.data.clone(), q.clone(), order.clone()), move |(_, q, order)| {
-            let s = select_in_order(&data.allocs, &data.index, order, q);
+            let s =
+                select_in_order_cached(&data.allocs, &data.index, order, q, &mut search_cache.borrow_mut());
             (Rc::new(s.rows), s.facets)
         })
     };

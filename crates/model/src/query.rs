@@ -236,6 +236,58 @@ impl ListIndex {
         }
         hit
     }
+
+    /// `rows_containing`, looking only at the rows `among` marks: a word that contains an
+    /// earlier word can only be in rows that word was in (typing narrows the list).
+    fn rows_containing_among(&self, word: &str, among: &[bool]) -> Vec<bool> {
+        let finder = memchr::memmem::Finder::new(word.as_bytes());
+        let text = self.text.as_bytes();
+        (0..self.starts.len())
+            .map(|i| {
+                among.get(i).copied().unwrap_or(false) && {
+                    let end = self.starts.get(i + 1).map_or(text.len(), |&next| next - 1);
+                    finder.find(&text[self.starts[i]..end]).is_some()
+                }
+            })
+            .collect()
+    }
+}
+
+/// The rows each recent search word was found in, for one index. A view keeps one across
+/// keystrokes: each new word is then searched only among the rows of the longest earlier
+/// word it contains, so typing `checkout` scans the whole index once, at `c`.
+#[derive(Debug, Default)]
+pub struct SearchCache {
+    /// The index the words were searched in (its text's address and length, and its row
+    /// count): another index empties the cache.
+    index: (usize, usize, usize),
+    /// Most recent last; a few dozen words at most.
+    words: Vec<(String, Vec<bool>)>,
+}
+
+impl SearchCache {
+    const KEEP: usize = 32;
+
+    fn hits(&mut self, index: &ListIndex, word: &str) -> Vec<bool> {
+        let id = (index.text.as_ptr() as usize, index.text.len(), index.starts.len());
+        if self.index != id {
+            self.index = id;
+            self.words.clear();
+        }
+        if let Some((_, h)) = self.words.iter().find(|(w, _)| w == word) {
+            return h.clone();
+        }
+        let base = self.words.iter().filter(|(w, _)| word.contains(w.as_str())).max_by_key(|(w, _)| w.len());
+        let hits = match base {
+            Some((_, among)) => index.rows_containing_among(word, among),
+            None => index.rows_containing(word),
+        };
+        if self.words.len() >= Self::KEEP {
+            self.words.remove(0);
+        }
+        self.words.push((word.to_owned(), hits.clone()));
+        hits
+    }
 }
 
 /// A parsed search word.
@@ -281,14 +333,14 @@ fn field_matches(a: &Allocation, row: &RowText<'_>, field: &str, v: &str) -> boo
 struct TextHits(Vec<Vec<bool>>);
 
 impl TextHits {
-    fn new(index: &ListIndex, terms: &[Term]) -> TextHits {
+    fn new(index: &ListIndex, terms: &[Term], cache: &mut SearchCache) -> TextHits {
         TextHits(
             terms
                 .iter()
                 .filter_map(|t| match t {
                     // A NUL can never match: it only separates rows.
                     Term::Any(w) if w.contains('\0') => Some(vec![false; index.len()]),
-                    Term::Any(w) => Some(index.rows_containing(w)),
+                    Term::Any(w) => Some(cache.hits(index, w)),
                     Term::Field(..) => None,
                 })
                 .collect(),
@@ -360,9 +412,21 @@ pub fn select_in_order(
     order: &[usize],
     q: &ListQuery,
 ) -> Selection {
+    select_in_order_cached(allocs, index, order, q, &mut SearchCache::default())
+}
+
+/// [`select_in_order`] with a [`SearchCache`] the caller keeps for this index between
+/// queries (a new index needs a new cache).
+pub fn select_in_order_cached(
+    allocs: &[Allocation],
+    index: &ListIndex,
+    order: &[usize],
+    q: &ListQuery,
+    cache: &mut SearchCache,
+) -> Selection {
     debug_assert_eq!(allocs.len(), index.len());
     let terms = terms(&q.q);
-    let hits = TextHits::new(index, &terms);
+    let hits = TextHits::new(index, &terms, cache);
     let statuses = q.statuses();
     let mut counts: Vec<(ClientStatus, usize)> = ClientStatus::KNOWN.iter().map(|s| (s.clone(), 0)).collect();
     let mut rows = Vec::new();
@@ -445,7 +509,7 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 pub fn status_facets(allocs: &[Allocation], index: &ListIndex, q: &ListQuery) -> Vec<(ClientStatus, usize)> {
     let terms = terms(&q.q);
     let mut counts: Vec<(ClientStatus, usize)> = ClientStatus::KNOWN.iter().map(|s| (s.clone(), 0)).collect();
-    let hits = TextHits::new(index, &terms);
+    let hits = TextHits::new(index, &terms, &mut SearchCache::default());
     for (i, a) in allocs.iter().enumerate() {
         let Some(row) = index.row(i) else { continue };
         if !matches_scope_and_text(a, i, &row, q, &terms, &hits) {

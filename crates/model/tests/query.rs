@@ -188,3 +188,36 @@ fn free_text_matches_within_one_row_only() {
     assert_eq!(ids("first job"), ["aaaa1111"]);
     assert!(ids("first second").is_empty());
 }
+
+/// Typing, deleting and retyping with one search cache gives what a fresh search gives at
+/// every step, and a cache used with another index forgets what it knew.
+#[test]
+fn a_kept_search_cache_never_changes_the_result() {
+    use allocscope_model::query::{select_in_order, select_in_order_cached, sorted_order, SearchCache};
+    let all = data();
+    let index = ListIndex::new(&all);
+    let order = sorted_order(&all, SortKey::Created, true);
+    let mut cache = SearchCache::default();
+    let mut steps: Vec<String> = Vec::new();
+    for word in ["checkout-api", "nomad-client", "payments web", "zzz"] {
+        for n in 1..=word.len() {
+            steps.push(word[..n].to_owned());
+        }
+        for n in (0..word.len()).rev() {
+            steps.push(word[..n].to_owned());
+        }
+    }
+    steps.extend(["api checkout", "checkout api", "api"].map(str::to_owned));
+    for q in &steps {
+        let q = ListQuery { q: q.clone(), ..Default::default() };
+        let cached = select_in_order_cached(&all, &index, &order, &q, &mut cache);
+        assert_eq!(cached, select_in_order(&all, &index, &order, &q), "{:?}", q.q);
+    }
+    // Another data set with the same number of rows: nothing carries over.
+    let mut other = all.clone();
+    other.reverse();
+    let other_index = ListIndex::new(&other);
+    let q = ListQuery { q: "checkout".into(), ..Default::default() };
+    let cached = select_in_order_cached(&other, &other_index, &order, &q, &mut cache);
+    assert_eq!(cached, select_in_order(&other, &other_index, &order, &q));
+}
