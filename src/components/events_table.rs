@@ -36,7 +36,7 @@ pub fn events_table(events: &[TaskEvent], newest_first: bool) -> Html {
             <tbody>
             { for rows.into_iter().map(|(i, e, delta)| {
                 let details = e.details.as_ref().map(|d| d.iter().map(|(k, v)| html! {
-                    <div class="detail"><span class="dk">{ k.clone() }</span>{"="}<span class="dv">{ v.clone() }</span></div>
+                    <div class="detail"><span class="dk">{ k.to_owned() }</span>{"="}<span class="dv">{ v.to_string() }</span></div>
                 }).collect::<Html>());
                 let unknown_time = e.known_time().is_none();
                 html! {

@@ -2,8 +2,8 @@
 //! depending on the endpoint and the Nomad version (nomad-model.md §1.1, §8), and all of
 //! those mean "empty" to a reader.
 
+use crate::sorted_map::{insert_sorted, SortedMap};
 use serde::{Deserialize, Deserializer};
-use std::collections::BTreeMap;
 
 /// `null` (or absent, with `#[serde(default)]`) becomes `T::default()`.
 pub fn null_default<'de, D, T>(de: D) -> Result<T, D::Error>
@@ -17,17 +17,16 @@ where
 /// A `map[string]string` such as `TaskEvent.Details`. Nomad only ever sends strings, but a
 /// hand-edited or third-party file may hold numbers or booleans; those are kept as their
 /// JSON text rather than failing the whole document. `null` values become `""`.
-pub fn string_map<'de, D>(de: D) -> Result<Option<BTreeMap<String, String>>, D::Error>
+pub fn string_map<'de, D>(de: D) -> Result<Option<SortedMap<Box<str>>>, D::Error>
 where
     D: Deserializer<'de>,
 {
     Ok(Option::<StringMap>::deserialize(de)?.map(|m| m.0))
 }
 
-/// Built by `insert`, as serde builds a `BTreeMap` (a later duplicate key wins), rather than
-/// collected from a `BTreeMap<String, Scalar>`: collecting sorts, which costs a stable-sort
-/// instantiation in the wasm.
-struct StringMap(BTreeMap<String, String>);
+/// Built by `insert_sorted`, as serde builds a `BTreeMap` (a later duplicate key wins), rather
+/// than collected and sorted: sorting costs a stable-sort instantiation in the wasm.
+struct StringMap(SortedMap<Box<str>>);
 
 impl<'de> Deserialize<'de> for StringMap {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
@@ -38,11 +37,11 @@ impl<'de> Deserialize<'de> for StringMap {
                 f.write_str("a map")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StringMap, A::Error> {
-                let mut out = BTreeMap::new();
+                let mut out = Vec::new();
                 while let Some((k, v)) = map.next_entry::<String, Scalar>()? {
-                    out.insert(k, v.0);
+                    insert_sorted(&mut out, k.into_boxed_str(), v.0.into_boxed_str());
                 }
-                Ok(StringMap(out))
+                Ok(StringMap(SortedMap::from_sorted(out)))
             }
         }
         de.deserialize_map(V)

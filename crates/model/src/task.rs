@@ -2,9 +2,9 @@
 
 use crate::enums::{TaskEventType, TaskStateKind};
 use crate::serde_util::{is_zero_i64, null_default, string_map};
+use crate::sorted_map::SortedMap;
 use crate::times::NomadTime;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The state of one task in an allocation, keyed by task name in `Allocation::task_states`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -57,9 +57,9 @@ pub struct TaskEvent {
     /// Computed server-side; empty in event-stream payloads. See `event_message`.
     #[serde(default, deserialize_with = "null_default")]
     pub display_message: String,
-    /// All values are strings on the wire; the map itself can be `null`.
+    /// All values are strings on the wire; the map itself can be `null`. Keys sorted.
     #[serde(default, deserialize_with = "string_map")]
-    pub details: Option<BTreeMap<String, String>>,
+    pub details: Option<SortedMap<Box<str>>>,
     #[serde(default, deserialize_with = "null_default")]
     pub fails_task: bool,
     #[serde(default, deserialize_with = "null_default")]
@@ -108,7 +108,7 @@ pub struct TaskEvent {
 impl TaskEvent {
     /// A `details` value, treating a `null` map as empty.
     pub fn detail(&self, key: &str) -> Option<&str> {
-        self.details.as_ref()?.get(key).map(String::as_str)
+        self.details.as_ref()?.get(key).map(|v| &**v)
     }
 
     /// True when the kernel's OOM killer ended the task: the `oom_killed` detail (0.9+), or
