@@ -9,6 +9,7 @@ use crate::job::Job;
 use crate::metrics::AllocMetric;
 use crate::resources::{AllocatedResources, Resources};
 use crate::serde_util::{is_zero_i64, is_zero_u64, null_default};
+use crate::sorted_map::SortedMap;
 use crate::task::TaskState;
 use crate::times::NomadTime;
 use serde::{Deserialize, Serialize};
@@ -83,8 +84,8 @@ pub struct Allocation {
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "String::is_empty")]
     pub client_description: String,
     /// Keyed by task name (names may contain dots); sorted by name.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "BTreeMap::is_empty")]
-    pub task_states: BTreeMap<String, TaskState>,
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "SortedMap::is_empty")]
+    pub task_states: SortedMap<TaskState>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub alloc_states: Vec<AllocState>,
     /// Full allocations only: the allocation this one replaced.
@@ -214,7 +215,7 @@ impl Allocation {
     /// Tasks in a stable order: by lifecycle (prestart, main, poststart, poststop) when the
     /// data says, then by name.
     pub fn tasks_in_order(&self) -> Vec<(&str, &TaskState)> {
-        let mut v: Vec<(&str, &TaskState)> = self.task_states.iter().map(|(k, t)| (k.as_str(), t)).collect();
+        let mut v: Vec<(&str, &TaskState)> = self.task_states.iter().collect();
         crate::sort::sort_by(&mut v, |a, b| {
             (self.lifecycle_rank(a.0), a.0).cmp(&(self.lifecycle_rank(b.0), b.0))
         });

@@ -196,7 +196,7 @@ mod tests {
             client_status: crate::enums::ClientStatus::from(status),
             ..Allocation::default()
         };
-        a.task_states.insert("t".into(), TaskState { events, ..TaskState::default() });
+        a.task_states.insert("t", TaskState { events, ..TaskState::default() });
         a
     }
 

@@ -6,9 +6,9 @@
 use crate::allocation::{AllocDeploymentStatus, Allocation, RescheduleTracker};
 use crate::enums::{ClientStatus, DesiredStatus};
 use crate::resources::AllocatedResources;
+use crate::sorted_map::SortedMap;
 use crate::task::TaskState;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -35,7 +35,7 @@ pub struct AllocListStub {
     pub desired_transition: StubDesiredTransition,
     pub client_status: ClientStatus,
     pub client_description: String,
-    pub task_states: Option<BTreeMap<String, TaskState>>,
+    pub task_states: Option<SortedMap<TaskState>>,
     pub deployment_status: Option<AllocDeploymentStatus>,
     #[serde(rename = "FollowupEvalID")]
     pub followup_eval_id: String,

@@ -276,10 +276,10 @@ impl Store {
             .task_states
             .iter()
             .filter(|(_, t)| t.state.as_str() != "dead")
-            .map(|(n, _)| n.clone())
+            .map(|(n, _)| n.to_owned())
             .collect();
         let targets: Vec<String> =
-            if live.is_empty() { e.alloc.task_states.keys().cloned().collect() } else { live };
+            if live.is_empty() { e.alloc.task_states.keys().map(str::to_owned).collect() } else { live };
         let states = e.task_states();
         for name in &targets {
             let Some(ts) = states.get_mut(name).and_then(Value::as_object_mut) else { continue };
