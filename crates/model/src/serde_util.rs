@@ -14,6 +14,18 @@ where
     Ok(Option::<T>::deserialize(de)?.unwrap_or_default())
 }
 
+/// `null_default` for a list kept for the life of the data: serde grows a `Vec` by doubling
+/// (JSON gives no length up front), so a 5-element list would keep room for 8.
+pub fn null_default_exact<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let mut v = Option::<Vec<T>>::deserialize(de)?.unwrap_or_default();
+    v.shrink_to_fit();
+    Ok(v)
+}
+
 /// A `map[string]string` such as `TaskEvent.Details`. Nomad only ever sends strings, but a
 /// hand-edited or third-party file may hold numbers or booleans; those are kept as their
 /// JSON text rather than failing the whole document. `null` values become `""`.

@@ -1,7 +1,7 @@
 //! `TaskState` and `TaskEvent` (nomad-model.md §2.3, §2.4).
 
 use crate::enums::{TaskEventType, TaskStateKind};
-use crate::serde_util::{is_zero_i64, null_default, string_map};
+use crate::serde_util::{is_zero_i64, null_default, null_default_exact, string_map};
 use crate::sorted_map::SortedMap;
 use crate::times::NomadTime;
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,7 @@ pub struct TaskState {
     #[serde(default)]
     pub finished_at: NomadTime,
     /// Emission order, oldest first. The client keeps only the last 10.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_default_exact")]
     pub events: Vec<TaskEvent>,
     /// Enterprise task schedules (1.8+); `""` means "run".
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "String::is_empty")]
