@@ -54,6 +54,6 @@ pub use resources::{AllocatedResources, Resources};
 pub use slots::{slot_history, SlotHistory};
 pub use sorted_map::SortedMap;
 pub use stub::AllocListStub;
-pub use task::{TaskEvent, TaskState};
+pub use task::{TaskEvent, TaskEventExtra, TaskState};
 pub use timeline::timeline;
 pub use times::NomadTime;

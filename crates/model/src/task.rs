@@ -44,68 +44,263 @@ impl TaskState {
 
 /// One task event. Every field is always on the wire (the struct has no omitempty), and the
 /// deprecated typed fields duplicate `details` keys.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+///
+/// Most events set only their type, time, messages and details, so the ~20 other fields
+/// live in `extra`, allocated only for an event that sets one of them: a large list holds
+/// hundreds of thousands of events. Read them with `extra()`, which gives the defaults for
+/// an event without. On the wire nothing changes: every field is read and written in
+/// Nomad's order (see `TaskEventWire`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(from = "TaskEventWire")]
 pub struct TaskEvent {
-    #[serde(default)]
     pub r#type: TaskEventType,
     /// Unix nanoseconds; negative or zero means the time is unknown (driver events).
-    #[serde(default, deserialize_with = "null_default")]
     pub time: i64,
-    #[serde(default, deserialize_with = "null_default")]
     pub message: String,
     /// Computed server-side; empty in event-stream payloads. See `event_message`.
-    #[serde(default, deserialize_with = "null_default")]
     pub display_message: String,
     /// All values are strings on the wire; the map itself can be `null`. Keys sorted.
-    #[serde(default, deserialize_with = "string_map")]
     pub details: Option<SortedMap<Box<str>>>,
-    #[serde(default, deserialize_with = "null_default")]
+    /// `None` when every field in it has its default; `extra()` reads either way.
+    pub extra: Option<Box<TaskEventExtra>>,
+}
+
+/// The task event fields that most events leave at their defaults.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TaskEventExtra {
     pub fails_task: bool,
-    #[serde(default, deserialize_with = "null_default")]
     pub restart_reason: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub setup_error: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub driver_error: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub exit_code: i64,
-    #[serde(default, deserialize_with = "null_default")]
     pub signal: i64,
     /// Nanoseconds.
-    #[serde(default, deserialize_with = "null_default")]
     pub kill_timeout: i64,
-    #[serde(default, deserialize_with = "null_default")]
     pub kill_error: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub kill_reason: String,
     /// Nanoseconds.
-    #[serde(default, deserialize_with = "null_default")]
     pub start_delay: i64,
-    #[serde(default, deserialize_with = "null_default")]
     pub download_error: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub validation_error: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub disk_limit: i64,
-    #[serde(default, deserialize_with = "null_default")]
     pub failed_sibling: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub vault_error: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub task_signal_reason: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub task_signal: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub driver_message: String,
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "String::is_empty")]
+    /// Written only when set.
     pub generic_source: String,
-    /// Only the Go `api` client's copy has this (CLI `-json` output); the server never sends it.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "is_zero_i64")]
+    /// Only the Go `api` client's copy has this (CLI `-json` output); the server never sends
+    /// it. Written only when set.
     pub disk_size: i64,
 }
 
+static NO_EXTRA: TaskEventExtra = TaskEventExtra {
+    fails_task: false,
+    restart_reason: String::new(),
+    setup_error: String::new(),
+    driver_error: String::new(),
+    exit_code: 0,
+    signal: 0,
+    kill_timeout: 0,
+    kill_error: String::new(),
+    kill_reason: String::new(),
+    start_delay: 0,
+    download_error: String::new(),
+    validation_error: String::new(),
+    disk_limit: 0,
+    failed_sibling: String::new(),
+    vault_error: String::new(),
+    task_signal_reason: String::new(),
+    task_signal: String::new(),
+    driver_message: String::new(),
+    generic_source: String::new(),
+    disk_size: 0,
+};
+
+/// Events are equal when their fields are: an `extra` of all defaults equals none.
+impl PartialEq for TaskEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.r#type == other.r#type
+            && self.time == other.time
+            && self.message == other.message
+            && self.display_message == other.display_message
+            && self.details == other.details
+            && self.extra() == other.extra()
+    }
+}
+
+/// The wire form, as decoded: every field of Nomad's `TaskEvent`, each as lenient as it
+/// always was (`null` is the default).
+#[derive(Deserialize)]
+#[serde(rename = "TaskEvent", rename_all = "PascalCase")]
+struct TaskEventWire {
+    #[serde(default)]
+    r#type: TaskEventType,
+    #[serde(default, deserialize_with = "null_default")]
+    time: i64,
+    #[serde(default, deserialize_with = "null_default")]
+    message: String,
+    #[serde(default, deserialize_with = "null_default")]
+    display_message: String,
+    #[serde(default, deserialize_with = "string_map")]
+    details: Option<SortedMap<Box<str>>>,
+    #[serde(default, deserialize_with = "null_default")]
+    fails_task: bool,
+    #[serde(default, deserialize_with = "null_default")]
+    restart_reason: String,
+    #[serde(default, deserialize_with = "null_default")]
+    setup_error: String,
+    #[serde(default, deserialize_with = "null_default")]
+    driver_error: String,
+    #[serde(default, deserialize_with = "null_default")]
+    exit_code: i64,
+    #[serde(default, deserialize_with = "null_default")]
+    signal: i64,
+    #[serde(default, deserialize_with = "null_default")]
+    kill_timeout: i64,
+    #[serde(default, deserialize_with = "null_default")]
+    kill_error: String,
+    #[serde(default, deserialize_with = "null_default")]
+    kill_reason: String,
+    #[serde(default, deserialize_with = "null_default")]
+    start_delay: i64,
+    #[serde(default, deserialize_with = "null_default")]
+    download_error: String,
+    #[serde(default, deserialize_with = "null_default")]
+    validation_error: String,
+    #[serde(default, deserialize_with = "null_default")]
+    disk_limit: i64,
+    #[serde(default, deserialize_with = "null_default")]
+    failed_sibling: String,
+    #[serde(default, deserialize_with = "null_default")]
+    vault_error: String,
+    #[serde(default, deserialize_with = "null_default")]
+    task_signal_reason: String,
+    #[serde(default, deserialize_with = "null_default")]
+    task_signal: String,
+    #[serde(default, deserialize_with = "null_default")]
+    driver_message: String,
+    #[serde(default, deserialize_with = "null_default")]
+    generic_source: String,
+    #[serde(default, deserialize_with = "null_default")]
+    disk_size: i64,
+}
+
+impl From<TaskEventWire> for TaskEvent {
+    fn from(w: TaskEventWire) -> TaskEvent {
+        let extra = TaskEventExtra {
+            fails_task: w.fails_task,
+            restart_reason: w.restart_reason,
+            setup_error: w.setup_error,
+            driver_error: w.driver_error,
+            exit_code: w.exit_code,
+            signal: w.signal,
+            kill_timeout: w.kill_timeout,
+            kill_error: w.kill_error,
+            kill_reason: w.kill_reason,
+            start_delay: w.start_delay,
+            download_error: w.download_error,
+            validation_error: w.validation_error,
+            disk_limit: w.disk_limit,
+            failed_sibling: w.failed_sibling,
+            vault_error: w.vault_error,
+            task_signal_reason: w.task_signal_reason,
+            task_signal: w.task_signal,
+            driver_message: w.driver_message,
+            generic_source: w.generic_source,
+            disk_size: w.disk_size,
+        };
+        TaskEvent {
+            r#type: w.r#type,
+            time: w.time,
+            message: w.message,
+            display_message: w.display_message,
+            details: w.details,
+            extra: (extra != NO_EXTRA).then(|| Box::new(extra)),
+        }
+    }
+}
+
+/// The wire form, as encoded: every field in Nomad's order, `GenericSource` and `DiskSize`
+/// only when set.
+#[derive(Serialize)]
+#[serde(rename = "TaskEvent", rename_all = "PascalCase")]
+struct TaskEventOut<'a> {
+    r#type: &'a TaskEventType,
+    time: i64,
+    message: &'a str,
+    display_message: &'a str,
+    details: &'a Option<SortedMap<Box<str>>>,
+    fails_task: bool,
+    restart_reason: &'a str,
+    setup_error: &'a str,
+    driver_error: &'a str,
+    exit_code: i64,
+    signal: i64,
+    kill_timeout: i64,
+    kill_error: &'a str,
+    kill_reason: &'a str,
+    start_delay: i64,
+    download_error: &'a str,
+    validation_error: &'a str,
+    disk_limit: i64,
+    failed_sibling: &'a str,
+    vault_error: &'a str,
+    task_signal_reason: &'a str,
+    task_signal: &'a str,
+    driver_message: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    generic_source: &'a str,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    disk_size: i64,
+}
+
+impl Serialize for TaskEvent {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let x = self.extra();
+        TaskEventOut {
+            r#type: &self.r#type,
+            time: self.time,
+            message: &self.message,
+            display_message: &self.display_message,
+            details: &self.details,
+            fails_task: x.fails_task,
+            restart_reason: &x.restart_reason,
+            setup_error: &x.setup_error,
+            driver_error: &x.driver_error,
+            exit_code: x.exit_code,
+            signal: x.signal,
+            kill_timeout: x.kill_timeout,
+            kill_error: &x.kill_error,
+            kill_reason: &x.kill_reason,
+            start_delay: x.start_delay,
+            download_error: &x.download_error,
+            validation_error: &x.validation_error,
+            disk_limit: x.disk_limit,
+            failed_sibling: &x.failed_sibling,
+            vault_error: &x.vault_error,
+            task_signal_reason: &x.task_signal_reason,
+            task_signal: &x.task_signal,
+            driver_message: &x.driver_message,
+            generic_source: &x.generic_source,
+            disk_size: x.disk_size,
+        }
+        .serialize(ser)
+    }
+}
+
 impl TaskEvent {
+    /// The less common fields, defaults included when the event has none set.
+    pub fn extra(&self) -> &TaskEventExtra {
+        self.extra.as_deref().unwrap_or(&NO_EXTRA)
+    }
+
+    /// The less common fields, to set one.
+    pub fn extra_mut(&mut self) -> &mut TaskEventExtra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
     /// A `details` value, treating a `null` map as empty.
     pub fn detail(&self, key: &str) -> Option<&str> {
         self.details.as_ref()?.get(key).map(|v| &**v)
@@ -121,5 +316,25 @@ impl TaskEvent {
     /// The event time when it is a real time (positive Unix nanoseconds).
     pub fn known_time(&self) -> Option<i64> {
         crate::times::unix_nanos_known(self.time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_is_allocated_only_for_events_that_set_a_rare_field() {
+        let plain: TaskEvent =
+            serde_json::from_str(r#"{"Type":"Started","Time":5,"ExitCode":0,"RestartReason":null}"#).unwrap();
+        assert!(plain.extra.is_none());
+        assert_eq!(plain.extra().exit_code, 0);
+        let exit: TaskEvent = serde_json::from_str(r#"{"Type":"Terminated","ExitCode":137}"#).unwrap();
+        assert_eq!(exit.extra.as_ref().map(|x| x.exit_code), Some(137));
+        // An `extra` of defaults is the same event as none.
+        let mut built = plain.clone();
+        built.extra_mut();
+        assert_eq!(built, plain);
+        assert_eq!(serde_json::to_string(&built).unwrap(), serde_json::to_string(&plain).unwrap());
     }
 }
