@@ -29,7 +29,7 @@ pub struct AllocListStub {
     pub task_group: String,
     /// Only with `?resources=true`; omitted otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allocated_resources: Option<AllocatedResources>,
+    pub allocated_resources: Option<Box<AllocatedResources>>,
     pub desired_status: DesiredStatus,
     pub desired_description: String,
     pub desired_transition: StubDesiredTransition,
@@ -40,7 +40,7 @@ pub struct AllocListStub {
     #[serde(rename = "FollowupEvalID")]
     pub followup_eval_id: String,
     pub next_allocation: String,
-    pub reschedule_tracker: Option<RescheduleTracker>,
+    pub reschedule_tracker: Option<Box<RescheduleTracker>>,
     pub preempted_allocations: Option<Vec<String>>,
     pub preempted_by_allocation: String,
     pub create_index: u64,
