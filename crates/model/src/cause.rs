@@ -369,7 +369,7 @@ pub fn task_cause(name: &str, t: &TaskState) -> Option<Cause> {
         let sib = if e.extra().failed_sibling.is_empty() {
             e.detail("failed_sibling").unwrap_or("").to_owned()
         } else {
-            e.extra().failed_sibling.clone()
+            e.extra().failed_sibling.to_string()
         };
         let summary = if sib.is_empty() {
             format!("{name} was killed because a sibling task failed")

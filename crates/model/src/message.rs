@@ -10,7 +10,7 @@ use crate::times::go_duration;
 /// `DisplayMessage` when present, else the per-type text Nomad computes.
 pub fn event_message(e: &TaskEvent) -> String {
     if !e.display_message.is_empty() {
-        return e.display_message.clone();
+        return e.display_message.to_string();
     }
     computed_message(e)
 }
@@ -20,7 +20,7 @@ pub fn computed_message(e: &TaskEvent) -> String {
     let x = e.extra();
     let or = |s: &str, fallback: &str| if s.is_empty() { fallback.to_owned() } else { s.to_owned() };
     match &e.r#type {
-        T::TaskSetup => e.message.clone(),
+        T::TaskSetup => e.message.to_string(),
         T::Started => "Task started by client".into(),
         T::Received => "Task received by client".into(),
         T::FailedValidation => or(&x.validation_error, "Validation of task failed"),
@@ -30,7 +30,7 @@ pub fn computed_message(e: &TaskEvent) -> String {
         T::FailedArtifactDownload => or(&x.download_error, "Failed to download artifacts"),
         T::Killing => {
             if !x.kill_reason.is_empty() {
-                x.kill_reason.clone()
+                x.kill_reason.to_string()
             } else if x.kill_timeout != 0 {
                 format!("Sent interrupt. Waiting {} before force killing", go_duration(x.kill_timeout))
             } else {
@@ -50,7 +50,7 @@ pub fn computed_message(e: &TaskEvent) -> String {
         }
         T::Restarting => {
             let base = format!("Task restarting in {}", go_duration(x.start_delay));
-            if !x.restart_reason.is_empty() && x.restart_reason != "Restart within policy" {
+            if !x.restart_reason.is_empty() && &*x.restart_reason != "Restart within policy" {
                 format!("{} - {base}", x.restart_reason)
             } else {
                 base
@@ -66,16 +66,16 @@ pub fn computed_message(e: &TaskEvent) -> String {
         }
         T::Signaling => match (x.task_signal.is_empty(), x.task_signal_reason.is_empty()) {
             (true, true) => "Task being sent a signal".into(),
-            (true, false) => x.task_signal_reason.clone(),
+            (true, false) => x.task_signal_reason.to_string(),
             (false, true) => format!("Task being sent signal {}", x.task_signal),
             (false, false) => format!("Task being sent signal {}: {}", x.task_signal, x.task_signal_reason),
         },
         T::RestartSignaled => or(&x.restart_reason, "Task signaled to restart"),
-        T::Driver => x.driver_message.clone(),
+        T::Driver => x.driver_message.to_string(),
         T::LeaderTaskDead => "Leader Task in Group dead".into(),
         T::MainTasksDead => "Main tasks in the group died".into(),
         T::Reconnected => "Client reconnected".into(),
-        _ => e.message.clone(),
+        _ => e.message.to_string(),
     }
 }
 
@@ -121,7 +121,7 @@ mod tests {
         e.message = "OOM Killed".into();
         assert_eq!(event_message(&e), "Exit Code: 137, Exit Message: \"OOM Killed\"");
         e.extra_mut().signal = 9;
-        e.message.clear();
+        e.message = "".into();
         assert_eq!(event_message(&e), "Exit Code: 137, Signal: 9");
 
         let mut e = ev(T::Restarting);

@@ -56,9 +56,9 @@ pub struct TaskEvent {
     pub r#type: TaskEventType,
     /// Unix nanoseconds; negative or zero means the time is unknown (driver events).
     pub time: i64,
-    pub message: String,
+    pub message: Box<str>,
     /// Computed server-side; empty in event-stream payloads. See `event_message`.
-    pub display_message: String,
+    pub display_message: Box<str>,
     /// All values are strings on the wire; the map itself can be `null`. Keys sorted.
     pub details: Option<SortedMap<Box<str>>>,
     /// `None` when every field in it has its default; `extra()` reads either way.
@@ -69,54 +69,34 @@ pub struct TaskEvent {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TaskEventExtra {
     pub fails_task: bool,
-    pub restart_reason: String,
-    pub setup_error: String,
-    pub driver_error: String,
+    pub restart_reason: Box<str>,
+    pub setup_error: Box<str>,
+    pub driver_error: Box<str>,
     pub exit_code: i64,
     pub signal: i64,
     /// Nanoseconds.
     pub kill_timeout: i64,
-    pub kill_error: String,
-    pub kill_reason: String,
+    pub kill_error: Box<str>,
+    pub kill_reason: Box<str>,
     /// Nanoseconds.
     pub start_delay: i64,
-    pub download_error: String,
-    pub validation_error: String,
+    pub download_error: Box<str>,
+    pub validation_error: Box<str>,
     pub disk_limit: i64,
-    pub failed_sibling: String,
-    pub vault_error: String,
-    pub task_signal_reason: String,
-    pub task_signal: String,
-    pub driver_message: String,
+    pub failed_sibling: Box<str>,
+    pub vault_error: Box<str>,
+    pub task_signal_reason: Box<str>,
+    pub task_signal: Box<str>,
+    pub driver_message: Box<str>,
     /// Written only when set.
-    pub generic_source: String,
+    pub generic_source: Box<str>,
     /// Only the Go `api` client's copy has this (CLI `-json` output); the server never sends
     /// it. Written only when set.
     pub disk_size: i64,
 }
 
-static NO_EXTRA: TaskEventExtra = TaskEventExtra {
-    fails_task: false,
-    restart_reason: String::new(),
-    setup_error: String::new(),
-    driver_error: String::new(),
-    exit_code: 0,
-    signal: 0,
-    kill_timeout: 0,
-    kill_error: String::new(),
-    kill_reason: String::new(),
-    start_delay: 0,
-    download_error: String::new(),
-    validation_error: String::new(),
-    disk_limit: 0,
-    failed_sibling: String::new(),
-    vault_error: String::new(),
-    task_signal_reason: String::new(),
-    task_signal: String::new(),
-    driver_message: String::new(),
-    generic_source: String::new(),
-    disk_size: 0,
-};
+/// What `extra()` reads for an event without one. (Lazy: an empty `Box<str>` is not const.)
+static NO_EXTRA: std::sync::LazyLock<TaskEventExtra> = std::sync::LazyLock::new(TaskEventExtra::default);
 
 /// Events are equal when their fields are: an `extra` of all defaults equals none.
 impl PartialEq for TaskEvent {
@@ -191,33 +171,33 @@ impl From<TaskEventWire> for TaskEvent {
     fn from(w: TaskEventWire) -> TaskEvent {
         let extra = TaskEventExtra {
             fails_task: w.fails_task,
-            restart_reason: w.restart_reason,
-            setup_error: w.setup_error,
-            driver_error: w.driver_error,
+            restart_reason: w.restart_reason.into(),
+            setup_error: w.setup_error.into(),
+            driver_error: w.driver_error.into(),
             exit_code: w.exit_code,
             signal: w.signal,
             kill_timeout: w.kill_timeout,
-            kill_error: w.kill_error,
-            kill_reason: w.kill_reason,
+            kill_error: w.kill_error.into(),
+            kill_reason: w.kill_reason.into(),
             start_delay: w.start_delay,
-            download_error: w.download_error,
-            validation_error: w.validation_error,
+            download_error: w.download_error.into(),
+            validation_error: w.validation_error.into(),
             disk_limit: w.disk_limit,
-            failed_sibling: w.failed_sibling,
-            vault_error: w.vault_error,
-            task_signal_reason: w.task_signal_reason,
-            task_signal: w.task_signal,
-            driver_message: w.driver_message,
-            generic_source: w.generic_source,
+            failed_sibling: w.failed_sibling.into(),
+            vault_error: w.vault_error.into(),
+            task_signal_reason: w.task_signal_reason.into(),
+            task_signal: w.task_signal.into(),
+            driver_message: w.driver_message.into(),
+            generic_source: w.generic_source.into(),
             disk_size: w.disk_size,
         };
         TaskEvent {
             r#type: w.r#type,
             time: w.time,
-            message: w.message,
-            display_message: w.display_message,
+            message: w.message.into(),
+            display_message: w.display_message.into(),
             details: w.details,
-            extra: (extra != NO_EXTRA).then(|| Box::new(extra)),
+            extra: (extra != *NO_EXTRA).then(|| Box::new(extra)),
         }
     }
 }

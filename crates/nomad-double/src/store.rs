@@ -99,7 +99,7 @@ pub fn normalize_event(posted: &Value, now: i64) -> Result<Value, String> {
         ev.time = now;
     }
     if ev.display_message.is_empty() {
-        ev.display_message = computed_message(&ev);
+        ev.display_message = computed_message(&ev).into();
     }
     let mut out = match serde_json::to_value(&ev) {
         Ok(Value::Object(m)) => m,
