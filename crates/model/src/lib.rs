@@ -31,6 +31,7 @@ pub mod sort;
 pub mod sorted_map;
 pub mod stub;
 pub mod task;
+pub mod text;
 pub mod timeline;
 pub mod times;
 
@@ -55,5 +56,6 @@ pub use slots::{slot_history, SlotHistory};
 pub use sorted_map::SortedMap;
 pub use stub::AllocListStub;
 pub use task::{TaskEvent, TaskEventExtra, TaskState};
+pub use text::Text;
 pub use timeline::timeline;
 pub use times::NomadTime;

@@ -3,6 +3,7 @@
 //! those mean "empty" to a reader.
 
 use crate::sorted_map::{insert_sorted, SortedMap};
+use crate::text::Text;
 use serde::{Deserialize, Deserializer};
 
 /// `null` (or absent, with `#[serde(default)]`) becomes `T::default()`.
@@ -29,7 +30,7 @@ where
 /// A `map[string]string` such as `TaskEvent.Details`. Nomad only ever sends strings, but a
 /// hand-edited or third-party file may hold numbers or booleans; those are kept as their
 /// JSON text rather than failing the whole document. `null` values become `""`.
-pub fn string_map<'de, D>(de: D) -> Result<Option<SortedMap<Box<str>>>, D::Error>
+pub fn string_map<'de, D>(de: D) -> Result<Option<SortedMap<Text, Text>>, D::Error>
 where
     D: Deserializer<'de>,
 {
@@ -38,7 +39,7 @@ where
 
 /// Built by `insert_sorted`, as serde builds a `BTreeMap` (a later duplicate key wins), rather
 /// than collected and sorted: sorting costs a stable-sort instantiation in the wasm.
-struct StringMap(SortedMap<Box<str>>);
+struct StringMap(SortedMap<Text, Text>);
 
 impl<'de> Deserialize<'de> for StringMap {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
@@ -50,8 +51,8 @@ impl<'de> Deserialize<'de> for StringMap {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StringMap, A::Error> {
                 let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Scalar>()? {
-                    insert_sorted(&mut out, k.into_boxed_str(), v.0.into_boxed_str());
+                while let Some((k, v)) = map.next_entry::<Text, Scalar>()? {
+                    insert_sorted(&mut out, k, v.0);
                 }
                 Ok(StringMap(SortedMap::from_sorted(out)))
             }
@@ -60,7 +61,7 @@ impl<'de> Deserialize<'de> for StringMap {
     }
 }
 
-struct Scalar(String);
+struct Scalar(Text);
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
@@ -71,25 +72,22 @@ impl<'de> Deserialize<'de> for Scalar {
                 f.write_str("a string, number, boolean or null")
             }
             fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_owned()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
-                Ok(Scalar(v))
+                Ok(Scalar(Text::intern(v)))
             }
             fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+                Ok(Scalar(v.to_string().into()))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+                Ok(Scalar(v.to_string().into()))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+                Ok(Scalar(v.to_string().into()))
             }
             fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+                Ok(Scalar(v.to_string().into()))
             }
             fn visit_unit<E>(self) -> Result<Scalar, E> {
-                Ok(Scalar(String::new()))
+                Ok(Scalar(Text::default()))
             }
         }
         de.deserialize_any(V)

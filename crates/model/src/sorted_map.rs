@@ -10,17 +10,19 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::Deref;
 
+/// `K` is the key's owned form: `Box<str>`, or `Text` for keys shared across a list.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct SortedMap<V>(Box<[(Box<str>, V)]>);
+pub struct SortedMap<V, K = Box<str>>(Box<[(K, V)]>);
 
-impl<V> Default for SortedMap<V> {
+impl<V, K> Default for SortedMap<V, K> {
     fn default() -> Self {
         SortedMap(Box::default())
     }
 }
 
-impl<V> SortedMap<V> {
+impl<V, K: Deref<Target = str> + Ord> SortedMap<V, K> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -51,7 +53,7 @@ impl<V> SortedMap<V> {
 
     /// Insert or replace, returning the replaced value. Reallocates the slice: meant for
     /// building small maps, not for hot loops.
-    pub fn insert(&mut self, key: impl Into<Box<str>>, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: impl Into<K>, value: V) -> Option<V> {
         let mut v = std::mem::take(&mut self.0).into_vec();
         let old = insert_sorted(&mut v, key.into(), value);
         self.0 = v.into_boxed_slice();
@@ -80,14 +82,14 @@ impl<V> SortedMap<V> {
 
     /// From entries already sorted by key and without duplicates (as `insert_sorted` keeps
     /// them).
-    pub(crate) fn from_sorted(entries: Vec<(Box<str>, V)>) -> Self {
+    pub(crate) fn from_sorted(entries: Vec<(K, V)>) -> Self {
         SortedMap(entries.into_boxed_slice())
     }
 }
 
 /// Insert into a vector sorted by key, as `BTreeMap::insert` does: a key already present
 /// gets the new value. Nomad writes map keys sorted, so the common case is a push.
-pub(crate) fn insert_sorted<V>(v: &mut Vec<(Box<str>, V)>, key: Box<str>, value: V) -> Option<V> {
+pub(crate) fn insert_sorted<K: Ord, V>(v: &mut Vec<(K, V)>, key: K, value: V) -> Option<V> {
     if v.last().is_none_or(|(last, _)| *last < key) {
         v.push((key, value));
         return None;
@@ -101,7 +103,7 @@ pub(crate) fn insert_sorted<V>(v: &mut Vec<(Box<str>, V)>, key: Box<str>, value:
     }
 }
 
-impl<V> std::ops::Index<&str> for SortedMap<V> {
+impl<V, K: Deref<Target = str> + Ord> std::ops::Index<&str> for SortedMap<V, K> {
     type Output = V;
 
     fn index(&self, key: &str) -> &V {
@@ -109,8 +111,8 @@ impl<V> std::ops::Index<&str> for SortedMap<V> {
     }
 }
 
-impl<K: Into<Box<str>>, V> FromIterator<(K, V)> for SortedMap<V> {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+impl<IK: Into<K>, V, K: Deref<Target = str> + Ord> FromIterator<(IK, V)> for SortedMap<V, K> {
+    fn from_iter<I: IntoIterator<Item = (IK, V)>>(iter: I) -> Self {
         let mut v = Vec::new();
         for (k, val) in iter {
             insert_sorted(&mut v, k.into(), val);
@@ -119,13 +121,13 @@ impl<K: Into<Box<str>>, V> FromIterator<(K, V)> for SortedMap<V> {
     }
 }
 
-impl<V: fmt::Debug> fmt::Debug for SortedMap<V> {
+impl<V: fmt::Debug, K: Deref<Target = str> + Ord> fmt::Debug for SortedMap<V, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl<V: Serialize> Serialize for SortedMap<V> {
+impl<V: Serialize, K: Deref<Target = str> + Ord> Serialize for SortedMap<V, K> {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         let mut m = ser.serialize_map(Some(self.len()))?;
         for (k, v) in self.iter() {
@@ -135,18 +137,22 @@ impl<V: Serialize> Serialize for SortedMap<V> {
     }
 }
 
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for SortedMap<V> {
+impl<'de, V: Deserialize<'de>, K: Deserialize<'de> + Deref<Target = str> + Ord> Deserialize<'de>
+    for SortedMap<V, K>
+{
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct MapVisitor<V>(PhantomData<V>);
-        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
-            type Value = SortedMap<V>;
+        struct MapVisitor<V, K>(PhantomData<(V, K)>);
+        impl<'de, V: Deserialize<'de>, K: Deserialize<'de> + Deref<Target = str> + Ord> Visitor<'de>
+            for MapVisitor<V, K>
+        {
+            type Value = SortedMap<V, K>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a map")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SortedMap<V>, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SortedMap<V, K>, A::Error> {
                 let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, V>()? {
-                    insert_sorted(&mut out, k.into_boxed_str(), v);
+                while let Some((k, v)) = map.next_entry::<K, V>()? {
+                    insert_sorted(&mut out, k, v);
                 }
                 Ok(SortedMap::from_sorted(out))
             }

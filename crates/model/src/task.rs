@@ -3,6 +3,7 @@
 use crate::enums::{TaskEventType, TaskStateKind};
 use crate::serde_util::{is_zero_i64, null_default, null_default_exact, string_map};
 use crate::sorted_map::SortedMap;
+use crate::text::Text;
 use crate::times::NomadTime;
 use serde::{Deserialize, Serialize};
 
@@ -56,11 +57,11 @@ pub struct TaskEvent {
     pub r#type: TaskEventType,
     /// Unix nanoseconds; negative or zero means the time is unknown (driver events).
     pub time: i64,
-    pub message: Box<str>,
+    pub message: Text,
     /// Computed server-side; empty in event-stream payloads. See `event_message`.
-    pub display_message: Box<str>,
+    pub display_message: Text,
     /// All values are strings on the wire; the map itself can be `null`. Keys sorted.
-    pub details: Option<SortedMap<Box<str>>>,
+    pub details: Option<SortedMap<Text, Text>>,
     /// `None` when every field in it has its default; `extra()` reads either way.
     pub extra: Option<Box<TaskEventExtra>>,
 }
@@ -120,11 +121,11 @@ struct TaskEventWire {
     #[serde(default, deserialize_with = "null_default")]
     time: i64,
     #[serde(default, deserialize_with = "null_default")]
-    message: String,
+    message: Text,
     #[serde(default, deserialize_with = "null_default")]
-    display_message: String,
+    display_message: Text,
     #[serde(default, deserialize_with = "string_map")]
-    details: Option<SortedMap<Box<str>>>,
+    details: Option<SortedMap<Text, Text>>,
     #[serde(default, deserialize_with = "null_default")]
     fails_task: bool,
     #[serde(default, deserialize_with = "null_default")]
@@ -194,8 +195,8 @@ impl From<TaskEventWire> for TaskEvent {
         TaskEvent {
             r#type: w.r#type,
             time: w.time,
-            message: w.message.into(),
-            display_message: w.display_message.into(),
+            message: w.message,
+            display_message: w.display_message,
             details: w.details,
             extra: (extra != *NO_EXTRA).then(|| Box::new(extra)),
         }
@@ -211,7 +212,7 @@ struct TaskEventOut<'a> {
     time: i64,
     message: &'a str,
     display_message: &'a str,
-    details: &'a Option<SortedMap<Box<str>>>,
+    details: &'a Option<SortedMap<Text, Text>>,
     fails_task: bool,
     restart_reason: &'a str,
     setup_error: &'a str,
