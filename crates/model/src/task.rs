@@ -96,6 +96,33 @@ pub struct TaskEventExtra {
     pub disk_size: i64,
 }
 
+impl TaskEventExtra {
+    /// Every field at its default. (Field by field: a derived `==` against a default value
+    /// calls `memcmp` for each empty string, which showed up as 20% of decoding.)
+    pub fn is_default(&self) -> bool {
+        !self.fails_task
+            && self.exit_code == 0
+            && self.signal == 0
+            && self.kill_timeout == 0
+            && self.start_delay == 0
+            && self.disk_limit == 0
+            && self.disk_size == 0
+            && self.restart_reason.is_empty()
+            && self.setup_error.is_empty()
+            && self.driver_error.is_empty()
+            && self.kill_error.is_empty()
+            && self.kill_reason.is_empty()
+            && self.download_error.is_empty()
+            && self.validation_error.is_empty()
+            && self.failed_sibling.is_empty()
+            && self.vault_error.is_empty()
+            && self.task_signal_reason.is_empty()
+            && self.task_signal.is_empty()
+            && self.driver_message.is_empty()
+            && self.generic_source.is_empty()
+    }
+}
+
 /// What `extra()` reads for an event without one. (Lazy: an empty `Box<str>` is not const.)
 static NO_EXTRA: std::sync::LazyLock<TaskEventExtra> = std::sync::LazyLock::new(TaskEventExtra::default);
 
@@ -198,7 +225,7 @@ impl From<TaskEventWire> for TaskEvent {
             message: w.message,
             display_message: w.display_message,
             details: w.details,
-            extra: (extra != *NO_EXTRA).then(|| Box::new(extra)),
+            extra: (!extra.is_default()).then(|| Box::new(extra)),
         }
     }
 }
@@ -317,5 +344,26 @@ mod tests {
         built.extra_mut();
         assert_eq!(built, plain);
         assert_eq!(serde_json::to_string(&built).unwrap(), serde_json::to_string(&plain).unwrap());
+        // Each of the rare fields, set alone, keeps its box.
+        let all = serde_json::to_value(&plain).unwrap();
+        for (key, v) in all.as_object().unwrap() {
+            if ["Type", "Time", "Message", "DisplayMessage", "Details"].contains(&key.as_str()) {
+                continue;
+            }
+            let set = if v.is_boolean() {
+                "true"
+            } else if v.is_number() {
+                "7"
+            } else {
+                "\"x\""
+            };
+            let e: TaskEvent = serde_json::from_str(&format!("{{\"{key}\":{set}}}")).unwrap();
+            assert!(e.extra.is_some(), "{key}");
+        }
+        for key in ["GenericSource", "DiskSize"] {
+            let set = if key == "DiskSize" { "7" } else { "\"x\"" };
+            let e: TaskEvent = serde_json::from_str(&format!("{{\"{key}\":{set}}}")).unwrap();
+            assert!(e.extra.is_some(), "{key}");
+        }
     }
 }
