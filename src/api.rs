@@ -235,13 +235,14 @@ pub async fn get_streaming(
     abort: Option<&web_sys::AbortController>,
     timeout_ms: Option<u32>,
     on_progress: &dyn Fn(Progress),
-    on_chunk: &mut dyn FnMut(&[u8]),
+    on_chunk: &mut dyn FnMut(&[u8], Option<u64>),
 ) -> Result<Fetched, FetchError> {
     get_into(url, token, abort, timeout_ms, on_progress, Some(on_chunk)).await
 }
 
 /// Where a body's chunks go when it is streamed rather than collected.
-type ChunkSink<'a> = Option<&'a mut dyn FnMut(&[u8])>;
+/// Each chunk comes with the body's announced size (Content-Length), when there is one.
+type ChunkSink<'a> = Option<&'a mut dyn FnMut(&[u8], Option<u64>)>;
 
 async fn get_into(
     url: &str,
@@ -363,7 +364,7 @@ async fn read_body(
             Some(sink) => {
                 chunk_buf.resize(n, 0);
                 chunk.copy_to(&mut chunk_buf);
-                sink(&chunk_buf);
+                sink(&chunk_buf, total);
             }
             None => {
                 let at = buf.len();

@@ -253,7 +253,8 @@ async fn fetch_list_streaming(
     let dispatch = store.0.dispatcher();
     let mut stream = ListStream::new();
     let mut shown = false;
-    let mut on_chunk = |chunk: &[u8]| {
+    let mut on_chunk = |chunk: &[u8], total: Option<u64>| {
+        stream.expect_bytes(total);
         if stream.feed(chunk).is_err() || shown || stream.allocations().len() < FIRST_ROWS {
             return;
         }

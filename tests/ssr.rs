@@ -315,7 +315,7 @@ async fn hostile_strings_render_as_text() {
         assert!(!html.contains("<img") && !html.contains("<script") && !html.contains("<svg"), "{}", a.id);
         assert!(!html.contains("href=\"javascript:"), "{}", a.id);
         for task in full.task_states.keys() {
-            let html = render(html! { <TaskView alloc={full.clone()} task={task.clone()} newest_first=true on_toggle={Callback::noop()} /> }).await;
+            let html = render(html! { <TaskView alloc={full.clone()} task={task.to_owned()} newest_first=true on_toggle={Callback::noop()} /> }).await;
             assert!(!html.contains("<img") && !html.contains("<script") && !html.contains("<svg"), "{task}");
         }
     }

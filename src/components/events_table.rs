@@ -36,19 +36,20 @@ pub fn events_table(events: &[TaskEvent], newest_first: bool) -> Html {
             <tbody>
             { for rows.into_iter().map(|(i, e, delta)| {
                 let details = e.details.as_ref().map(|d| d.iter().map(|(k, v)| html! {
-                    <div class="detail"><span class="dk">{ k.clone() }</span>{"="}<span class="dv">{ v.clone() }</span></div>
+                    <div class="detail"><span class="dk">{ k.to_owned() }</span>{"="}<span class="dv">{ v.to_string() }</span></div>
                 }).collect::<Html>());
                 let unknown_time = e.known_time().is_none();
+                let x = e.extra();
                 html! {
-                    <tr key={i} class={classes!(e.fails_task.then_some("fails"), unknown_time.then_some("unknown-time"))}>
+                    <tr key={i} class={classes!(x.fails_task.then_some("fails"), unknown_time.then_some("unknown-time"))}>
                         <td class="num">{ i + 1 }</td>
                         <td><Time ns={Some(e.time)} /></td>
                         <td class="num">{ delta.map(|d| format!("+{}", human_duration(d))).unwrap_or_default() }</td>
                         <td class="ev-type">{ e.r#type.as_str().to_owned() }</td>
                         <td class="ev-msg">{ event_message(e) }</td>
-                        <td class="num">{ if e.exit_code != 0 || e.r#type.as_str() == "Terminated" { e.exit_code.to_string() } else { String::new() } }</td>
-                        <td class="num">{ if e.signal != 0 { e.signal.to_string() } else { String::new() } }</td>
-                        <td>{ if e.fails_task { "yes" } else { "" } }</td>
+                        <td class="num">{ if x.exit_code != 0 || e.r#type.as_str() == "Terminated" { x.exit_code.to_string() } else { String::new() } }</td>
+                        <td class="num">{ if x.signal != 0 { x.signal.to_string() } else { String::new() } }</td>
+                        <td>{ if x.fails_task { "yes" } else { "" } }</td>
                         <td class="details">{ details.unwrap_or_default() }</td>
                     </tr>
                 }

@@ -76,7 +76,7 @@ pub fn TaskView(props: &TaskViewProps) -> Html {
         </nav>
     };
     let Some(t) = a.task_states.get(&props.task) else {
-        let names = a.task_states.keys().cloned().collect::<Vec<_>>().join(", ");
+        let names = a.task_states.keys().collect::<Vec<_>>().join(", ");
         return html! {
             <section class="page task-page">
                 { crumbs }

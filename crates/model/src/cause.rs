@@ -366,10 +366,10 @@ pub fn task_cause(name: &str, t: &TaskState) -> Option<Cause> {
         return mk(kind, summary, ev);
     }
     if let Some(e) = last(T::SiblingTaskFailed) {
-        let sib = if e.failed_sibling.is_empty() {
+        let sib = if e.extra().failed_sibling.is_empty() {
             e.detail("failed_sibling").unwrap_or("").to_owned()
         } else {
-            e.failed_sibling.clone()
+            e.extra().failed_sibling.to_string()
         };
         let summary = if sib.is_empty() {
             format!("{name} was killed because a sibling task failed")
@@ -394,16 +394,18 @@ pub fn task_cause(name: &str, t: &TaskState) -> Option<Cause> {
             }
             return mk(
                 CauseKind::OomKilled,
-                format!("{name} was OOM killed (exit code {})", e.exit_code),
+                format!("{name} was OOM killed (exit code {})", e.extra().exit_code),
                 ev,
             );
         }
-        if e.exit_code != 0 || e.signal != 0 {
-            let failing = exits.iter().filter(|x| x.exit_code != 0 || x.signal != 0).count();
-            let what = if e.signal != 0 {
-                format!("signal {}", e.signal)
+        let x = e.extra();
+        if x.exit_code != 0 || x.signal != 0 {
+            let failing =
+                exits.iter().map(|e| e.extra()).filter(|x| x.exit_code != 0 || x.signal != 0).count();
+            let what = if x.signal != 0 {
+                format!("signal {}", x.signal)
             } else {
-                format!("exit code {}", e.exit_code)
+                format!("exit code {}", x.exit_code)
             };
             let ev: Vec<Evidence> =
                 exits.iter().rev().take(3).rev().map(|x| event_evidence(name, x)).collect();

@@ -156,6 +156,8 @@ impl std::error::Error for DecodeError {}
 
 /// Decode allocations from the bytes of any supported form.
 pub fn decode(bytes: &[u8], opts: DecodeOptions) -> Result<Decoded, DecodeError> {
+    // Event text repeats across a list: share equal strings (see `Text`).
+    let _pool = crate::text::PoolScope::enter();
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Some(first) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Err(DecodeError::new(

@@ -170,7 +170,7 @@ pub fn merge_histories(histories: &[&[TaskEvent]]) -> Vec<TaskEvent> {
 
 /// The identity of an event across copies; see the module comment for the `f64`.
 fn event_key(ev: &TaskEvent) -> (String, i64, String) {
-    (ev.r#type.as_str().to_owned(), float_rounded(ev.time), ev.message.clone())
+    (ev.r#type.as_str().to_owned(), float_rounded(ev.time), ev.message.to_string())
 }
 
 /// A nanosecond time as it comes back from a Go float64.
@@ -196,7 +196,7 @@ mod tests {
             client_status: crate::enums::ClientStatus::from(status),
             ..Allocation::default()
         };
-        a.task_states.insert("t".into(), TaskState { events, ..TaskState::default() });
+        a.task_states.insert("t", TaskState { events, ..TaskState::default() });
         a
     }
 

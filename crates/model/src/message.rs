@@ -10,37 +10,38 @@ use crate::times::go_duration;
 /// `DisplayMessage` when present, else the per-type text Nomad computes.
 pub fn event_message(e: &TaskEvent) -> String {
     if !e.display_message.is_empty() {
-        return e.display_message.clone();
+        return e.display_message.to_string();
     }
     computed_message(e)
 }
 
 /// The text Nomad's `PopulateEventDisplayMessage` builds, ignoring `DisplayMessage`.
 pub fn computed_message(e: &TaskEvent) -> String {
+    let x = e.extra();
     let or = |s: &str, fallback: &str| if s.is_empty() { fallback.to_owned() } else { s.to_owned() };
     match &e.r#type {
-        T::TaskSetup => e.message.clone(),
+        T::TaskSetup => e.message.to_string(),
         T::Started => "Task started by client".into(),
         T::Received => "Task received by client".into(),
-        T::FailedValidation => or(&e.validation_error, "Validation of task failed"),
-        T::SetupFailure => or(&e.setup_error, "Task setup failed"),
-        T::DriverFailure => or(&e.driver_error, "Failed to start task"),
+        T::FailedValidation => or(&x.validation_error, "Validation of task failed"),
+        T::SetupFailure => or(&x.setup_error, "Task setup failed"),
+        T::DriverFailure => or(&x.driver_error, "Failed to start task"),
         T::DownloadingArtifacts => "Client is downloading artifacts".into(),
-        T::FailedArtifactDownload => or(&e.download_error, "Failed to download artifacts"),
+        T::FailedArtifactDownload => or(&x.download_error, "Failed to download artifacts"),
         T::Killing => {
-            if !e.kill_reason.is_empty() {
-                e.kill_reason.clone()
-            } else if e.kill_timeout != 0 {
-                format!("Sent interrupt. Waiting {} before force killing", go_duration(e.kill_timeout))
+            if !x.kill_reason.is_empty() {
+                x.kill_reason.to_string()
+            } else if x.kill_timeout != 0 {
+                format!("Sent interrupt. Waiting {} before force killing", go_duration(x.kill_timeout))
             } else {
                 "Sent interrupt".into()
             }
         }
-        T::Killed => or(&e.kill_error, "Task successfully killed"),
+        T::Killed => or(&x.kill_error, "Task successfully killed"),
         T::Terminated => {
-            let mut parts = vec![format!("Exit Code: {}", e.exit_code)];
-            if e.signal != 0 {
-                parts.push(format!("Signal: {}", e.signal));
+            let mut parts = vec![format!("Exit Code: {}", x.exit_code)];
+            if x.signal != 0 {
+                parts.push(format!("Signal: {}", x.signal));
             }
             if !e.message.is_empty() {
                 parts.push(format!("Exit Message: {}", go_quote(&e.message)));
@@ -48,33 +49,33 @@ pub fn computed_message(e: &TaskEvent) -> String {
             parts.join(", ")
         }
         T::Restarting => {
-            let base = format!("Task restarting in {}", go_duration(e.start_delay));
-            if !e.restart_reason.is_empty() && e.restart_reason != "Restart within policy" {
-                format!("{} - {base}", e.restart_reason)
+            let base = format!("Task restarting in {}", go_duration(x.start_delay));
+            if !x.restart_reason.is_empty() && &*x.restart_reason != "Restart within policy" {
+                format!("{} - {base}", x.restart_reason)
             } else {
                 base
             }
         }
-        T::NotRestarting => or(&e.restart_reason, "Task exceeded restart policy"),
+        T::NotRestarting => or(&x.restart_reason, "Task exceeded restart policy"),
         T::SiblingTaskFailed => {
-            if e.failed_sibling.is_empty() {
+            if x.failed_sibling.is_empty() {
                 "Task's sibling failed".into()
             } else {
-                format!("Task's sibling {} failed", go_quote(&e.failed_sibling))
+                format!("Task's sibling {} failed", go_quote(&x.failed_sibling))
             }
         }
-        T::Signaling => match (e.task_signal.is_empty(), e.task_signal_reason.is_empty()) {
+        T::Signaling => match (x.task_signal.is_empty(), x.task_signal_reason.is_empty()) {
             (true, true) => "Task being sent a signal".into(),
-            (true, false) => e.task_signal_reason.clone(),
-            (false, true) => format!("Task being sent signal {}", e.task_signal),
-            (false, false) => format!("Task being sent signal {}: {}", e.task_signal, e.task_signal_reason),
+            (true, false) => x.task_signal_reason.to_string(),
+            (false, true) => format!("Task being sent signal {}", x.task_signal),
+            (false, false) => format!("Task being sent signal {}: {}", x.task_signal, x.task_signal_reason),
         },
-        T::RestartSignaled => or(&e.restart_reason, "Task signaled to restart"),
-        T::Driver => e.driver_message.clone(),
+        T::RestartSignaled => or(&x.restart_reason, "Task signaled to restart"),
+        T::Driver => x.driver_message.to_string(),
         T::LeaderTaskDead => "Leader Task in Group dead".into(),
         T::MainTasksDead => "Main tasks in the group died".into(),
         T::Reconnected => "Client reconnected".into(),
-        _ => e.message.clone(),
+        _ => e.message.to_string(),
     }
 }
 
@@ -116,34 +117,34 @@ mod tests {
     #[test]
     fn computed_messages_match_nomad() {
         let mut e = ev(T::Terminated);
-        e.exit_code = 137;
+        e.extra_mut().exit_code = 137;
         e.message = "OOM Killed".into();
         assert_eq!(event_message(&e), "Exit Code: 137, Exit Message: \"OOM Killed\"");
-        e.signal = 9;
-        e.message.clear();
+        e.extra_mut().signal = 9;
+        e.message = "".into();
         assert_eq!(event_message(&e), "Exit Code: 137, Signal: 9");
 
         let mut e = ev(T::Restarting);
-        e.start_delay = 16_732_000_000;
-        e.restart_reason = "Restart within policy".into();
+        e.extra_mut().start_delay = 16_732_000_000;
+        e.extra_mut().restart_reason = "Restart within policy".into();
         assert_eq!(event_message(&e), "Task restarting in 16.732s");
-        e.restart_reason = "Template with change_mode restart re-rendered".into();
+        e.extra_mut().restart_reason = "Template with change_mode restart re-rendered".into();
         assert_eq!(
             event_message(&e),
             "Template with change_mode restart re-rendered - Task restarting in 16.732s"
         );
 
         let mut e = ev(T::Killing);
-        e.kill_timeout = 5_000_000_000;
+        e.extra_mut().kill_timeout = 5_000_000_000;
         assert_eq!(event_message(&e), "Sent interrupt. Waiting 5s before force killing");
 
         let mut e = ev(T::SiblingTaskFailed);
-        e.failed_sibling = "web".into();
+        e.extra_mut().failed_sibling = "web".into();
         assert_eq!(event_message(&e), "Task's sibling \"web\" failed");
 
         let mut e = ev(T::Signaling);
-        e.task_signal = "SIGHUP".into();
-        e.task_signal_reason = "Template re-rendered".into();
+        e.extra_mut().task_signal = "SIGHUP".into();
+        e.extra_mut().task_signal_reason = "Template re-rendered".into();
         assert_eq!(event_message(&e), "Task being sent signal SIGHUP: Template re-rendered");
 
         assert_eq!(event_message(&ev(T::NotRestarting)), "Task exceeded restart policy");

@@ -2,8 +2,9 @@
 //! depending on the endpoint and the Nomad version (nomad-model.md §1.1, §8), and all of
 //! those mean "empty" to a reader.
 
+use crate::sorted_map::{insert_sorted, SortedMap};
+use crate::text::Text;
 use serde::{Deserialize, Deserializer};
-use std::collections::BTreeMap;
 
 /// `null` (or absent, with `#[serde(default)]`) becomes `T::default()`.
 pub fn null_default<'de, D, T>(de: D) -> Result<T, D::Error>
@@ -14,20 +15,31 @@ where
     Ok(Option::<T>::deserialize(de)?.unwrap_or_default())
 }
 
+/// `null_default` for a list kept for the life of the data: serde grows a `Vec` by doubling
+/// (JSON gives no length up front), so a 5-element list would keep room for 8.
+pub fn null_default_exact<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let mut v = Option::<Vec<T>>::deserialize(de)?.unwrap_or_default();
+    v.shrink_to_fit();
+    Ok(v)
+}
+
 /// A `map[string]string` such as `TaskEvent.Details`. Nomad only ever sends strings, but a
 /// hand-edited or third-party file may hold numbers or booleans; those are kept as their
 /// JSON text rather than failing the whole document. `null` values become `""`.
-pub fn string_map<'de, D>(de: D) -> Result<Option<BTreeMap<String, String>>, D::Error>
+pub fn string_map<'de, D>(de: D) -> Result<Option<SortedMap<Text, Text>>, D::Error>
 where
     D: Deserializer<'de>,
 {
     Ok(Option::<StringMap>::deserialize(de)?.map(|m| m.0))
 }
 
-/// Built by `insert`, as serde builds a `BTreeMap` (a later duplicate key wins), rather than
-/// collected from a `BTreeMap<String, Scalar>`: collecting sorts, which costs a stable-sort
-/// instantiation in the wasm.
-struct StringMap(BTreeMap<String, String>);
+/// Built by `insert_sorted`, as serde builds a `BTreeMap` (a later duplicate key wins), rather
+/// than collected and sorted: sorting costs a stable-sort instantiation in the wasm.
+struct StringMap(SortedMap<Text, Text>);
 
 impl<'de> Deserialize<'de> for StringMap {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
@@ -38,18 +50,18 @@ impl<'de> Deserialize<'de> for StringMap {
                 f.write_str("a map")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StringMap, A::Error> {
-                let mut out = BTreeMap::new();
-                while let Some((k, v)) = map.next_entry::<String, Scalar>()? {
-                    out.insert(k, v.0);
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<Text, Scalar>()? {
+                    insert_sorted(&mut out, k, v.0);
                 }
-                Ok(StringMap(out))
+                Ok(StringMap(SortedMap::from_sorted(out)))
             }
         }
         de.deserialize_map(V)
     }
 }
 
-struct Scalar(String);
+struct Scalar(Text);
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
@@ -60,25 +72,22 @@ impl<'de> Deserialize<'de> for Scalar {
                 f.write_str("a string, number, boolean or null")
             }
             fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_owned()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
-                Ok(Scalar(v))
+                Ok(Scalar(Text::intern(v)))
             }
             fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+                Ok(Scalar(v.to_string().into()))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+                Ok(Scalar(v.to_string().into()))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+                Ok(Scalar(v.to_string().into()))
             }
             fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
+                Ok(Scalar(v.to_string().into()))
             }
             fn visit_unit<E>(self) -> Result<Scalar, E> {
-                Ok(Scalar(String::new()))
+                Ok(Scalar(Text::default()))
             }
         }
         de.deserialize_any(V)

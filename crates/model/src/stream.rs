@@ -8,6 +8,7 @@
 //! with [`crate::decode`], which names the exact position and path of the problem.
 
 use crate::allocation::Allocation;
+use crate::text::PoolScope;
 
 /// Why the stream gave up; the caller falls back to [`crate::decode`] on the whole body.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,7 +36,19 @@ pub struct ListStream {
     pending: Vec<u8>,
     state: State,
     allocations: Vec<Allocation>,
+    /// Equal event text is shared across the whole list while it streams in, as within one
+    /// `decode` (see `crate::text`).
+    _pool: PoolScope,
+    /// The body's size when known (Content-Length), and the bytes of the elements decoded
+    /// so far: after a sample, the list's final length is estimated and reserved once, so
+    /// the list never doubles (which copies it and, in wasm, grows memory for good).
+    expected_bytes: Option<u64>,
+    element_bytes: u64,
+    reserved: bool,
 }
+
+/// Elements decoded before the list's length is estimated.
+const SAMPLE: usize = 64;
 
 impl Default for ListStream {
     fn default() -> Self {
@@ -45,7 +58,23 @@ impl Default for ListStream {
 
 impl ListStream {
     pub fn new() -> ListStream {
-        ListStream { pending: Vec::new(), state: State::Start, allocations: Vec::new() }
+        ListStream {
+            pending: Vec::new(),
+            state: State::Start,
+            allocations: Vec::new(),
+            _pool: PoolScope::enter(),
+            expected_bytes: None,
+            element_bytes: 0,
+            reserved: false,
+        }
+    }
+
+    /// The body's size (its Content-Length), so the list can be sized once; call it before
+    /// the first bytes.
+    pub fn expect_bytes(&mut self, bytes: Option<u64>) {
+        if self.allocations.is_empty() {
+            self.expected_bytes = bytes;
+        }
     }
 
     /// Allocations decoded so far.
@@ -72,14 +101,29 @@ impl ListStream {
     }
 
     /// The body ended: the allocations, if it was one complete array.
-    pub fn finish(mut self) -> Result<Vec<Allocation>, NotAStreamableList> {
+    pub fn finish(self) -> Result<Vec<Allocation>, NotAStreamableList> {
         let rest_is_blank = self.pending.iter().all(u8::is_ascii_whitespace);
         if self.state == State::Done && rest_is_blank {
-            self.allocations.shrink_to_fit();
             Ok(self.allocations)
         } else {
             Err(NotAStreamableList)
         }
+    }
+
+    fn reserve_estimate(&mut self) {
+        let (Some(total), false) = (self.expected_bytes, self.reserved) else { return };
+        let n = self.allocations.len();
+        if n < SAMPLE || self.element_bytes == 0 {
+            return;
+        }
+        self.reserved = true;
+        // 5 % over the estimate: elements vary in size; an underestimate only means one
+        // more growth at the end.
+        let estimate = (total as f64 / (self.element_bytes as f64 / n as f64) * 1.05) as usize;
+        // A header is not trusted for more than 64-byte elements (a real stub is kilobytes)
+        // or two million of them.
+        let cap = usize::try_from(total / 64).unwrap_or(usize::MAX).min(1 << 21).max(n);
+        self.allocations.reserve(estimate.min(cap).saturating_sub(n));
     }
 
     fn drain(&mut self) -> Result<(), NotAStreamableList> {
@@ -110,9 +154,12 @@ impl ListStream {
                         serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Allocation>();
                     match values.next() {
                         Some(Ok(a)) => {
-                            pos += values.byte_offset();
+                            let len = values.byte_offset();
+                            pos += len;
+                            self.element_bytes += len as u64 + 1;
                             self.allocations.push(a);
                             self.state = State::Separator;
+                            self.reserve_estimate();
                         }
                         // The element goes on in bytes not received yet.
                         Some(Err(e)) if e.is_eof() => break Ok(()),
@@ -173,6 +220,40 @@ mod tests {
         assert_eq!(s.allocations().len(), 1);
         assert_eq!(stream_in(b"[]", 1).unwrap(), Vec::<Allocation>::new());
         assert_eq!(stream_in(b"\xEF\xBB\xBF[\n]\n", 1).unwrap(), Vec::<Allocation>::new());
+    }
+
+    #[test]
+    fn the_list_is_sized_once_from_the_body_size() {
+        let one = br#"{"ID":"a1","TaskGroup":"g","ClientStatus":"running","DesiredStatus":"run","Name":"web.api[0]"}"#;
+        let mut body = b"[".to_vec();
+        for i in 0..1000 {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(one);
+        }
+        body.push(b']');
+        let mut s = ListStream::new();
+        s.expect_bytes(Some(body.len() as u64));
+        for c in body.chunks(4096) {
+            s.feed(c).unwrap();
+        }
+        let list = s.finish().unwrap();
+        assert_eq!(list.len(), 1000);
+        assert!((1000..=1100).contains(&list.capacity()), "capacity {}", list.capacity());
+        // An absurd header reserves a bounded amount, and a wrong one only means growth.
+        let mut s = ListStream::new();
+        s.expect_bytes(Some(u64::MAX));
+        for c in body.chunks(4096) {
+            s.feed(c).unwrap();
+        }
+        assert!(s.finish().unwrap().capacity() <= 1 << 21);
+        let mut s = ListStream::new();
+        s.expect_bytes(Some(10));
+        for c in body.chunks(4096) {
+            s.feed(c).unwrap();
+        }
+        assert_eq!(s.finish().unwrap().len(), 1000);
     }
 
     #[test]

@@ -6,9 +6,9 @@
 use crate::allocation::{AllocDeploymentStatus, Allocation, RescheduleTracker};
 use crate::enums::{ClientStatus, DesiredStatus};
 use crate::resources::AllocatedResources;
+use crate::sorted_map::SortedMap;
 use crate::task::TaskState;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -29,18 +29,18 @@ pub struct AllocListStub {
     pub task_group: String,
     /// Only with `?resources=true`; omitted otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allocated_resources: Option<AllocatedResources>,
+    pub allocated_resources: Option<Box<AllocatedResources>>,
     pub desired_status: DesiredStatus,
     pub desired_description: String,
     pub desired_transition: StubDesiredTransition,
     pub client_status: ClientStatus,
     pub client_description: String,
-    pub task_states: Option<BTreeMap<String, TaskState>>,
+    pub task_states: Option<SortedMap<TaskState>>,
     pub deployment_status: Option<AllocDeploymentStatus>,
     #[serde(rename = "FollowupEvalID")]
     pub followup_eval_id: String,
     pub next_allocation: String,
-    pub reschedule_tracker: Option<RescheduleTracker>,
+    pub reschedule_tracker: Option<Box<RescheduleTracker>>,
     pub preempted_allocations: Option<Vec<String>>,
     pub preempted_by_allocation: String,
     pub create_index: u64,

@@ -95,7 +95,7 @@ pub fn timeline(allocs: &[Allocation], lineage: &Lineage) -> Vec<Entry> {
                 let kind = EntryKind::TaskEvent {
                     task: task.to_owned(),
                     event_type: e.r#type.as_str().to_owned(),
-                    fails_task: e.fails_task,
+                    fails_task: e.extra().fails_task,
                 };
                 push(&mut entries, base(time, known, kind, event_message(e)));
             }

@@ -51,10 +51,10 @@ fn full_v1_allocation_keeps_what_a_user_needs() {
     assert_eq!(driver.known_time(), None);
     assert_eq!(driver.details, None, "Details: null stays distinguishable from {{}}");
     let term = &api.events[3];
-    assert_eq!(term.exit_code, 1);
+    assert_eq!(term.extra().exit_code, 1);
     assert_eq!(term.detail("oom_killed"), Some("false"));
     assert!(!term.oom_killed());
-    assert_eq!(api.events[4].start_delay, 16_732_000_000);
+    assert_eq!(api.events[4].extra().start_delay, 16_732_000_000);
 
     let dep = a.deployment_status.as_ref().unwrap();
     assert_eq!(dep.healthy, Some(true));

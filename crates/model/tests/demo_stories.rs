@@ -55,7 +55,8 @@ fn rescheduled_three_times_across_nodes() {
     assert_eq!(l.missing, vec![A.to_string()]);
 
     let b = &demo(&paths::allocation(B))[0];
-    let oom = b.task_states.values().flat_map(|t| &t.events).any(|e| e.oom_killed() && e.exit_code == 137);
+    let oom =
+        b.task_states.values().flat_map(|t| &t.events).any(|e| e.oom_killed() && e.extra().exit_code == 137);
     assert!(oom, "B was OOM killed");
     assert_eq!(b.previous_allocation, A);
     let c = &demo(&paths::allocation(C))[0];

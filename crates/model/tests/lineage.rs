@@ -73,7 +73,7 @@ fn alloc(id: &str, prev: &str, next: &str) -> Allocation {
         task_group: "g".into(),
         previous_allocation: prev.into(),
         next_allocation: next.into(),
-        job: Some(allocscope_model::Job(serde_json::json!({"ID": "j"}))),
+        job: Some(Box::new(allocscope_model::Job(serde_json::json!({"ID": "j"})))),
         ..Default::default()
     }
 }
@@ -112,13 +112,13 @@ fn cycles_and_self_links_terminate() {
     let l = lineage(&all, "s").unwrap();
     assert_eq!(ids(&l), vec!["s"]);
     let mut looped = alloc("x", "", "");
-    looped.reschedule_tracker = Some(allocscope_model::RescheduleTracker {
+    looped.reschedule_tracker = Some(Box::new(allocscope_model::RescheduleTracker {
         events: vec![
             allocscope_model::RescheduleEvent { prev_alloc_id: "x".into(), ..Default::default() },
             allocscope_model::RescheduleEvent { prev_alloc_id: "y".into(), ..Default::default() },
         ],
         ..Default::default()
-    });
+    }));
     let l = lineage(&[looped], "x").unwrap();
     assert_eq!(ids(&l), vec!["y", "x"]);
 }
@@ -152,7 +152,8 @@ fn a_ten_attempt_chain_from_list_stubs() {
                 delay: 5_000_000_000 << p.min(6),
             })
             .collect();
-        a.reschedule_tracker = Some(allocscope_model::RescheduleTracker { events, ..Default::default() });
+        a.reschedule_tracker =
+            Some(Box::new(allocscope_model::RescheduleTracker { events, ..Default::default() }));
         all.push(a);
     }
     let l = lineage(&all, "00000009-0000-4000-8000-000000000000").unwrap();

@@ -99,7 +99,7 @@ pub fn normalize_event(posted: &Value, now: i64) -> Result<Value, String> {
         ev.time = now;
     }
     if ev.display_message.is_empty() {
-        ev.display_message = computed_message(&ev);
+        ev.display_message = computed_message(&ev).into();
     }
     let mut out = match serde_json::to_value(&ev) {
         Ok(Value::Object(m)) => m,
@@ -276,10 +276,10 @@ impl Store {
             .task_states
             .iter()
             .filter(|(_, t)| t.state.as_str() != "dead")
-            .map(|(n, _)| n.clone())
+            .map(|(n, _)| n.to_owned())
             .collect();
         let targets: Vec<String> =
-            if live.is_empty() { e.alloc.task_states.keys().cloned().collect() } else { live };
+            if live.is_empty() { e.alloc.task_states.keys().map(str::to_owned).collect() } else { live };
         let states = e.task_states();
         for name in &targets {
             let Some(ts) = states.get_mut(name).and_then(Value::as_object_mut) else { continue };
