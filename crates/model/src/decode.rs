@@ -195,7 +195,14 @@ pub fn decode(bytes: &[u8], opts: DecodeOptions) -> Result<Decoded, DecodeError>
 
 /// Strict lists: typed decode straight from the bytes (the hot path for live data).
 fn decode_list_fast(text: &[u8]) -> Result<Decoded, DecodeError> {
-    match serde_json::from_slice::<Vec<Allocation>>(text) {
+    // Valid UTF-8 (as JSON must be) is checked once for the whole body, which is faster than
+    // serde_json checking each string as it reads it; invalid input takes the byte path,
+    // whose error says where.
+    let typed = match std::str::from_utf8(text) {
+        Ok(s) => serde_json::from_str::<Vec<Allocation>>(s),
+        Err(_) => serde_json::from_slice::<Vec<Allocation>>(text),
+    };
+    match typed {
         Ok(allocations) => {
             check_list(&allocations, text)?;
             Ok(Decoded { form: Form::List, allocations, warnings: Vec::new(), skipped: 0 })
