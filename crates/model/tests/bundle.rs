@@ -4,21 +4,14 @@
 
 use allocscope_model::bundle::{read_bundle, Bundle, BundleErrorKind};
 use allocscope_model::{DecodeErrorKind, DecodeOptions, Form};
-use std::io::Read;
-use std::path::Path;
+mod common;
+
+use common::bundle_tar as tar_of;
 
 const LONG: &str = "211a8252-a89f-2b2b-a5af-d530920bcc3a";
 const REPLACEMENT: &str = "7f3c2a91-5d4e-4b8a-9c1f-2e6d8b0a4c57";
 /// 2026-11-24T09:30:00Z, the bundles' clock.
 const T0: i64 = 1_795_512_600;
-
-fn tar_of(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bundles").join(name);
-    let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut tar = Vec::new();
-    flate2::read::GzDecoder::new(gz.as_slice()).read_to_end(&mut tar).unwrap();
-    tar
-}
 
 fn bundle(name: &str) -> Bundle {
     read_bundle(&tar_of(name), DecodeOptions::STRICT).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -199,7 +192,7 @@ fn a_tarball_without_captures_is_not_a_bundle() {
 
 #[test]
 fn the_gzip_file_itself_is_refused_with_a_hint() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bundles/nomad-debug-ndjson.tar.gz");
+    let path = common::fixture_dir().join("bundles/nomad-debug-ndjson.tar.gz");
     let e = read_bundle(&std::fs::read(path).unwrap(), DecodeOptions::STRICT).unwrap_err();
     assert_eq!(e.kind, BundleErrorKind::StillCompressed);
     assert!(e.message.contains("gunzip"), "{e}");

@@ -4,20 +4,13 @@
 
 use allocscope_model::opened::{open, OpenedKind};
 use allocscope_model::ClientStatus;
-use std::io::Read;
-use std::path::Path;
+mod common;
+
+use common::bundle_tar as tar_of;
 
 const LONG: &str = "211a8252-a89f-2b2b-a5af-d530920bcc3a";
 const FAILS: &str = "c923c518";
 const REPLACEMENT: &str = "7f3c2a91-5d4e-4b8a-9c1f-2e6d8b0a4c57";
-
-fn tar_of(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bundles").join(name);
-    let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut tar = Vec::new();
-    flate2::read::GzDecoder::new(gz.as_slice()).read_to_end(&mut tar).unwrap();
-    tar
-}
 
 #[test]
 fn each_capture_shows_the_state_at_its_own_time_and_the_newest_opens_first() {

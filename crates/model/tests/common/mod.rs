@@ -39,3 +39,14 @@ pub fn shared_dir(name: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures").join(name);
     dir.is_dir().then_some(dir)
 }
+
+/// The uncompressed tar of a debug-bundle fixture (`tests/fixtures/bundles/<name>`, made by
+/// scripts/gen_bundle.py): the model takes the tar; the browser and the CLI gunzip it.
+pub fn bundle_tar(name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let path = fixture_dir().join("bundles").join(name);
+    let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut tar = Vec::new();
+    flate2::read::GzDecoder::new(gz.as_slice()).read_to_end(&mut tar).unwrap();
+    tar
+}
