@@ -50,6 +50,11 @@ rm -rf target/bench/site
 mkdir -p target/bench/site
 wasm-bindgen --target web --out-dir target/bench/site/pkg \
   target/bench/cargo/wasm32-unknown-unknown/release/allocscope_bench.wasm
+# The decoder as the app ships it: the same release profile (bench/wasm/Cargo.toml) and
+# the same wasm-opt -Oz that trunk runs (index.html's data-wasm-opt="z").
+wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types \
+  target/bench/site/pkg/allocscope_bench_bg.wasm -o target/bench/site/pkg/allocscope_bench_bg.wasm
 cp bench/page/index.html bench/page/bench.js target/bench/site/
 
 exec node bench/run.mjs
