@@ -338,6 +338,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn opening_a_file_replaces_the_data_and_closing_it_goes_back() {
+        let json = br#"[{"ID":"a1","TaskGroup":"g","ClientStatus":"running","DesiredStatus":"run"}]"#;
+        let file = Shared::new(allocscope_model::opened::open("a.json", json).unwrap());
+        let store = Rc::new(Store::new(Source::new("demo/")));
+        let data = Shared::new(ListData::new(Vec::new(), None));
+        let store = store.reduce(Action::ListDone("v1/allocations".into(), Ok(data)));
+        let store = store.reduce(Action::Reading(Some(Reading::Failed("x".into()))));
+        let opened = store.clone().reduce(Action::OpenLocal(file, 0));
+        // The source's lists are gone (views load again, from the file), the error too.
+        assert!(opened.lists.is_empty());
+        assert_eq!((opened.epoch, opened.reading.clone()), (store.epoch + 1, None));
+        let local = opened.local.clone().unwrap();
+        assert_eq!(local.list.allocs[0].id, "a1");
+        assert!(local_alloc(&local, "a1").is_ok());
+        assert!(local_alloc(&local, "zz").unwrap_err().is_not_found());
+        // Selecting the capture already shown changes nothing.
+        let same = opened.clone().reduce(Action::SelectCapture(0));
+        assert!(Rc::ptr_eq(&same, &opened));
+        let closed = opened.clone().reduce(Action::CloseLocal);
+        assert!(closed.local.is_none());
+        assert_eq!(closed.epoch, opened.epoch + 1);
+    }
+
+    #[test]
     fn progress_shows_until_the_list_arrives_and_a_failed_refresh_keeps_the_data() {
         let store = Rc::new(Store::new(Source::new("demo/")));
         let p = Progress { received: 1024, total: Some(4096) };
