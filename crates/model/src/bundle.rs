@@ -23,6 +23,7 @@ use crate::decode::{decode, DecodeError, DecodeOptions, Decoded, Form};
 use crate::eventmerge::{detail_allocation, merge_events, payloads_by_id, MergeReport};
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
 
@@ -140,6 +141,22 @@ impl Bundle {
     /// The event stream's allocation payloads (empty without a stream).
     pub fn streamed(&self) -> &[Allocation] {
         self.events.as_ref().map(|e| e.allocations.as_slice()).unwrap_or(&[])
+    }
+
+    /// The event-stream payloads that `capture` may take to show the state at its own
+    /// time: those written by then (the capture's tar time, to the second). A bundle's
+    /// stream runs over the whole capture period; the last capture takes every payload,
+    /// since the stream may go on past it and its newest state is what matters. Without a
+    /// capture time every payload is taken.
+    pub fn stream_at(&self, capture: &Capture) -> Cow<'_, [Allocation]> {
+        let last = self.captures.last().is_some_and(|c| std::ptr::eq(c, capture));
+        let cutoff = capture.time.and_then(|t| t.checked_add(1)).and_then(|t| t.checked_mul(1_000_000_000));
+        match cutoff {
+            Some(cutoff) if !last => {
+                Cow::Owned(self.streamed().iter().filter(|p| p.modify_time <= cutoff).cloned().collect())
+            }
+            _ => Cow::Borrowed(self.streamed()),
+        }
     }
 
     /// `capture`'s allocations with the event stream merged in (see

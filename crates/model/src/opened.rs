@@ -11,7 +11,6 @@ use crate::allocation::Allocation;
 use crate::bundle::{read_bundle, Bundle, BundleMeta};
 use crate::decode::{decode, DecodeOptions};
 use crate::eventmerge::{detail_allocation, merge_events, payloads_by_id};
-use crate::lenient::Warning;
 use crate::times::format_unix_nanos_utc;
 
 /// What an opened file holds.
@@ -120,7 +119,7 @@ pub fn open(name: &str, bytes: &[u8]) -> Result<OpenedFile, OpenError> {
         let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
         fail(format!("{e}{hint}"))
     })?;
-    let notes = decoded.warnings.iter().map(describe_warning).collect();
+    let notes = decoded.warnings.iter().map(ToString::to_string).collect();
     Ok(OpenedFile {
         name: name.to_owned(),
         kind: OpenedKind::Json,
@@ -138,36 +137,20 @@ pub fn open(name: &str, bytes: &[u8]) -> Result<OpenedFile, OpenError> {
     })
 }
 
-fn describe_warning(w: &Warning) -> String {
-    w.to_string()
-}
-
-/// The event-stream payloads a capture taken at `time` (Unix seconds) may use: those
-/// written by then. A bundle's stream runs over the whole capture period, and an earlier
-/// capture must show the state at its own time, not a later one. The last capture takes
-/// every payload: the stream may go on past it, and its newest state is what matters.
-fn payloads_until(streamed: &[Allocation], time: Option<i64>, last: bool) -> Vec<Allocation> {
-    match time.and_then(|t| t.checked_add(1)).and_then(|t| t.checked_mul(1_000_000_000)) {
-        Some(cutoff) if !last => streamed.iter().filter(|p| p.modify_time <= cutoff).cloned().collect(),
-        _ => streamed.to_vec(),
-    }
-}
-
 fn from_bundle(name: &str, bundle: &Bundle) -> OpenedFile {
-    let n = bundle.captures.len();
     let captures: Vec<OpenedCapture> = bundle
         .captures
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let label = c.entry.rsplit_once("/allocations.json").map_or(c.entry.as_str(), |(dir, _)| dir);
-            // `nomad-debug-…/interval/0001` → `interval/0001`.
-            let label =
-                label.rsplit('/').take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("/");
+        .map(|c| {
+            // `nomad-debug-…/interval/0001/allocations.json` → `interval/0001`.
+            let dir = c.entry.strip_suffix("/allocations.json").unwrap_or(&c.entry);
+            let label = dir.rmatch_indices('/').nth(1).map_or(dir, |(at, _)| &dir[at + 1..]).to_owned();
             let (list, details, events_merged) = match &c.result {
                 Ok(decoded) => {
-                    let streamed = payloads_until(bundle.streamed(), c.time, i + 1 == n);
+                    let streamed = bundle.stream_at(c);
                     let (list, report) = merge_events(&decoded.allocations, &streamed);
+                    // Only the allocations the stream has fuller versions of; the others
+                    // are shown from the list.
                     let by_id = payloads_by_id(&streamed);
                     let details = list
                         .iter()
