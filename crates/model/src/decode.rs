@@ -520,7 +520,7 @@ fn check_list(allocs: &[Allocation], text: &[u8]) -> Result<(), DecodeError> {
     }
 }
 
-fn skip_ws(text: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_ws(text: &[u8], mut i: usize) -> usize {
     while i < text.len() && text[i].is_ascii_whitespace() {
         i += 1;
     }

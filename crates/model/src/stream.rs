@@ -8,6 +8,7 @@
 //! with [`crate::decode`], which names the exact position and path of the problem.
 
 use crate::allocation::Allocation;
+use crate::decode::skip_ws;
 use crate::text::PoolScope;
 
 /// Why the stream gave up; the caller falls back to [`crate::decode`] on the whole body.
@@ -193,13 +194,6 @@ impl ListStream {
         self.pending.drain(..pos.min(self.pending.len()));
         outcome
     }
-}
-
-fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
-    while bytes.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
-        pos += 1;
-    }
-    pos
 }
 
 #[cfg(test)]
