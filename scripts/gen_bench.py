@@ -30,7 +30,6 @@ import json
 import os
 import random
 import sys
-import time
 
 S = 10**9
 MS = 10**6
@@ -77,116 +76,15 @@ GROUP_SHAPES = [
 
 
 # ---------------------------------------------------------------------------
-# Go formatting helpers (as in scripts/gen_demo.py)
+# Go formatting and task events: from scripts/gen_demo.py, so both generators write
+# times, durations and TaskEvents (with Nomad's DisplayMessage) from one definition.
 # ---------------------------------------------------------------------------
-
-def rfc3339(ns):
-    """Go's time.RFC3339Nano in UTC: trailing fraction zeros dropped."""
-    if ns is None:
-        return None
-    secs, frac = divmod(ns, S)
-    out = "%04d-%02d-%02dT%02d:%02d:%02d" % time.gmtime(secs)[:6]
-    if frac:
-        out += "." + ("%09d" % frac).rstrip("0")
-    return out + "Z"
-
-
-def go_duration(d):
-    """time.Duration.String() for the whole-second and millisecond values used here."""
-    if d == 0:
-        return "0s"
-    if d < S:
-        whole, frac = divmod(d, MS)
-        return str(whole) + ("." + ("%06d" % frac).rstrip("0") if frac else "") + "ms"
-    secs, frac = divmod(d, S)
-    out = str(secs % 60) + ("." + ("%09d" % frac).rstrip("0") if frac else "") + "s"
-    mins = secs // 60
-    if mins:
-        out = "%dm" % (mins % 60) + out
-        if mins // 60:
-            out = "%dh" % (mins // 60) + out
-    return out
-
-
-# ---------------------------------------------------------------------------
-# Task events (nomad/structs TaskEvent and its Set* helpers)
-# ---------------------------------------------------------------------------
-
-REASON_WITHIN_POLICY = "Restart within policy"
-
-
-def display_message(e):
-    """TaskEvent.PopulateEventDisplayMessage for the event types generated here."""
-    t = e["Type"]
-    if t == "Task Setup":
-        return e["Message"]
-    if t == "Started":
-        return "Task started by client"
-    if t == "Received":
-        return "Task received by client"
-    if t == "Driver Failure":
-        return e["DriverError"] or "Failed to start task"
-    if t == "Downloading Artifacts":
-        return "Client is downloading artifacts"
-    if t == "Killing":
-        if e["KillReason"]:
-            return e["KillReason"]
-        return "Sent interrupt. Waiting %s before force killing" % go_duration(e["KillTimeout"])
-    if t == "Killed":
-        return e["KillError"] or "Task successfully killed"
-    if t == "Terminated":
-        parts = ["Exit Code: %d" % e["ExitCode"]]
-        if e["Signal"]:
-            parts.append("Signal: %d" % e["Signal"])
-        if e["Message"]:
-            parts.append('Exit Message: "%s"' % e["Message"])
-        return ", ".join(parts)
-    if t == "Restarting":
-        within = "Task restarting in %s" % go_duration(e["StartDelay"])
-        if e["RestartReason"] and e["RestartReason"] != REASON_WITHIN_POLICY:
-            return "%s - %s" % (e["RestartReason"], within)
-        return within
-    if t == "Not Restarting":
-        return e["RestartReason"] or "Task exceeded restart policy"
-    if t == "Sibling Task Failed":
-        return 'Task\'s sibling "%s" failed' % e["FailedSibling"]
-    if t == "Driver":
-        return e["DriverMessage"]
-    return e["Message"]
+from gen_demo import REASON_WITHIN_POLICY, _event, go_duration, rfc3339  # noqa: E402
 
 
 def event(etype, t, details, **fields):
-    e = {
-        "Details": details,
-        "DiskLimit": 0,
-        "DisplayMessage": "",
-        "DownloadError": "",
-        "DriverError": "",
-        "DriverMessage": "",
-        "ExitCode": 0,
-        "FailedSibling": "",
-        "FailsTask": False,
-        "GenericSource": "",
-        "KillError": "",
-        "KillReason": "",
-        "KillTimeout": 0,
-        "Message": "",
-        "RestartReason": "",
-        "SetupError": "",
-        "Signal": 0,
-        "StartDelay": 0,
-        "TaskSignal": "",
-        "TaskSignalReason": "",
-        "Time": t,
-        "Type": etype,
-        "ValidationError": "",
-        "VaultError": "",
-    }
-    for k, v in fields.items():
-        assert k in e, k
-        e[k] = v
-    e["DisplayMessage"] = display_message(e)
-    return e
+    """A TaskEvent with every field, DisplayMessage set as Nomad's Set* helpers set it."""
+    return _event(etype, t, details, **fields)
 
 
 def ev_terminated(t, code, oom=False, signal=0):
