@@ -119,10 +119,7 @@ fn capture_ids(name: &str, interval: u32) -> Vec<String> {
     let mut tar = Vec::new();
     flate2::read::GzDecoder::new(gz.as_slice()).read_to_end(&mut tar).unwrap();
     let b = allocscope_model::read_bundle(&tar, DecodeOptions::STRICT).unwrap();
-    let mut ids: Vec<String> =
-        b.capture(interval).unwrap().allocations().unwrap().iter().map(|a| a.id.clone()).collect();
-    ids.sort();
-    ids
+    ids_of(b.capture(interval).unwrap().allocations().unwrap())
 }
 
 fn ids_of(list: &[allocscope_model::Allocation]) -> Vec<String> {
