@@ -161,25 +161,59 @@ test('through allocscope serve: same origin, the token file\'s token injected, t
   expect(tokens.every((t) => t === null)).toBe(true);
 });
 
-test('the cluster-wide list is read page by page (per_page, next_token) with every row', async ({ page }) => {
-  const pages = [];
-  // The app asks for 500 per page; ask the double for 10 so the demo spans several pages.
-  await page.route((url) => url.port === String(LIVE.demo) && url.pathname === '/v1/allocations', (route) => {
+// The app asks for 500 per page; ask the double for 10 so the demo spans several pages, and
+// hold each page back a little so the list re-renders several times while the test types.
+async function smallSlowPages(page, pages) {
+  await page.route((url) => url.port === String(LIVE.demo) && url.pathname === '/v1/allocations', async (route) => {
     const u = new URL(route.request().url());
     if (!u.searchParams.has('index')) {
       u.searchParams.set('per_page', '10');
       pages.push(u.searchParams.get('next_token'));
+      await new Promise((r) => setTimeout(r, 200));
     }
     return route.continue({ url: u.toString() });
   });
+}
+
+test('the cluster-wide list is read page by page (per_page, next_token) with every row', async ({ page }) => {
+  const pages = [];
+  await smallSlowPages(page, pages);
   await page.goto(app(LIVE.demo, '/allocations'));
   await page.locator('button.connection-button').click();
-  await page.locator('.connection-panel input[name="namespace"]').fill('*');
+  const namespace = page.locator('.connection-panel input[name="namespace"]');
+  await namespace.fill('*');
+  // The default namespace's pages arrive while the panel is open; each re-renders the
+  // header, which must not wipe what was typed (it once did, and Apply sent no namespace).
+  await expect(page.locator('table.allocs tbody tr[data-id]')).not.toHaveCount(0);
+  await expect(page.locator('.still-loading')).toHaveCount(0);
+  expect(pages.length).toBeGreaterThanOrEqual(4);
+  await expect(namespace).toHaveValue('*');
   await page.locator('.connection-panel button.apply').click();
   await expect(page.locator('table.allocs tbody tr[data-id]')).toHaveCount(54); // 53 + the test's replacement
-  expect(pages.filter((t) => t === null).length).toBeGreaterThanOrEqual(1);
+  expect(pages.filter((t) => t === null).length).toBeGreaterThanOrEqual(2);
   expect(pages.filter((t) => t !== null).length).toBeGreaterThanOrEqual(5);
   await expect(page.locator('button.connection-button')).toContainText('ns *');
+});
+
+test('a filter expression being typed survives the list re-rendering before it is applied', async ({ page }) => {
+  const pages = [];
+  await smallSlowPages(page, pages);
+  await page.goto(app(LIVE.demo, '/allocations'));
+  await page.locator('details.advanced summary').click();
+  const filter = page.locator('#filter');
+  await filter.fill('ClientStatus == "fai');
+  await expect(page.locator('table.allocs tbody tr[data-id]')).not.toHaveCount(0);
+  await expect(page.locator('.still-loading')).toHaveCount(0);
+  expect(pages.length).toBeGreaterThanOrEqual(4);
+  await expect(filter).toHaveValue('ClientStatus == "fai');
+  await filter.fill('ClientStatus == "failed"');
+  await filter.press('Enter');
+  await expect(page).toHaveURL(/filter=ClientStatus/);
+  await expect(filter).toHaveValue('ClientStatus == "failed"');
+  // Back to the unfiltered list: the field follows the URL.
+  await page.goBack();
+  await expect(page).not.toHaveURL(/filter=/);
+  await expect(filter).toHaveValue('');
 });
 
 test('a Nomad filter expression is evaluated by the agent; an invalid one shows Nomad\'s 400 text', async ({ page }) => {

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod components;
 pub mod connection;
 pub mod embed;
+pub mod field_value;
 pub mod live;
 pub mod local;
 pub mod pages;

@@ -2,6 +2,7 @@
 //! region. Opened from the header, and from a 403 error.
 
 use crate::connection::{Connection, Remember};
+use crate::field_value::use_field_value;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -17,10 +18,15 @@ fn value(r: &NodeRef) -> String {
 
 #[component]
 pub fn ConnectionPanel(props: &ConnectionPanelProps) -> Html {
-    let (token, namespace, region, remember) =
-        (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
+    let c = &props.connection;
     // The form is read when it is submitted, not kept in state from change events: a click
-    // on Apply can arrive before the re-render that a field's change event asks for.
+    // on Apply can arrive before the re-render that a field's change event asks for. The
+    // fields carry no `value` (see `field_value`): the header re-renders this panel while a
+    // list loads, and a `value` would wipe what the user typed meanwhile.
+    let token = use_field_value(c.token.clone().unwrap_or_default());
+    let namespace = use_field_value(c.namespace.clone());
+    let region = use_field_value(c.region.clone());
+    let remember = use_node_ref();
     let onsubmit = {
         let (token, namespace, region, remember) =
             (token.clone(), namespace.clone(), region.clone(), remember.clone());
@@ -38,12 +44,10 @@ pub fn ConnectionPanel(props: &ConnectionPanelProps) -> Html {
         })
     };
     let close = props.on_close.clone();
-    let c = &props.connection;
     html! {
         <form class="connection-panel" aria-label="Connection settings" {onsubmit}>
             <label>{"ACL token "}
-                <input ref={token} type="password" name="token" autocomplete="off" placeholder="X-Nomad-Token (secret ID)"
-                    value={c.token.clone().unwrap_or_default()} />
+                <input ref={token} type="password" name="token" autocomplete="off" placeholder="X-Nomad-Token (secret ID)" />
             </label>
             <label>{"Keep the token "}
                 <select ref={remember} name="remember">
@@ -53,10 +57,10 @@ pub fn ConnectionPanel(props: &ConnectionPanelProps) -> Html {
                 </select>
             </label>
             <label>{"Namespace "}
-                <input ref={namespace} type="text" name="namespace" placeholder="default (* for all)" value={c.namespace.clone()} />
+                <input ref={namespace} type="text" name="namespace" placeholder="default (* for all)" />
             </label>
             <label>{"Region "}
-                <input ref={region} type="text" name="region" placeholder="the agent's region" value={c.region.clone()} />
+                <input ref={region} type="text" name="region" placeholder="the agent's region" />
             </label>
             <button type="submit" class="apply">{"Apply"}</button>
             <button type="button" class="link" onclick={move |_| close.emit(())}>{"Close"}</button>

@@ -9,6 +9,7 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::export_bar::ExportBar;
 use crate::components::loading::loading;
 use crate::components::slot_history::SlotHistoryView;
+use crate::field_value::use_field_value;
 use crate::live::{use_live_list, LiveStatus};
 use crate::routes::Route;
 use crate::store::{use_store, ListData, Shared};
@@ -129,6 +130,7 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
             cb.emit(ListQuery { q: input.value(), ..q.clone() });
         })
     };
+    let filter_field = use_field_value(q.filter.clone());
     let onfilter = {
         let (q, cb) = (q.clone(), props.on_query.clone());
         Callback::from(move |e: Event| {
@@ -195,9 +197,9 @@ pub fn AllocationListView(props: &AllocationListViewProps) -> Html {
             if let Some(h) = (*slots).clone() { <SlotHistoryView history={h} /> }
             <details class="advanced" open={!q.filter.is_empty()}>
                 <summary>{"Nomad filter expression"}</summary>
-                <input type="text" id="filter" class="search" aria-label="Nomad filter expression"
+                <input ref={filter_field} type="text" id="filter" class="search" aria-label="Nomad filter expression"
                     placeholder={r#"ClientStatus == "failed" and JobID == "web" (evaluated by a live Nomad agent)"#}
-                    value={q.filter.clone()} onchange={onfilter} />
+                    onchange={onfilter} />
             </details>
             <div class="facets" role="group" aria-label="Filter by client status">{ for facet_buttons }</div>
             { body }
