@@ -5,8 +5,9 @@
 //! answer them.
 //!
 //! `--from-bundle` writes the same folder from a `nomad operator debug` archive instead: one
-//! capture's list stubs with the archive's event stream merged in (task histories past
-//! Nomad's 10-event cap), and as each allocation the newest full copy the stream holds.
+//! capture's list stubs with the archive's event stream up to the capture's time merged in
+//! (task histories past Nomad's 10-event cap), and as each allocation the newest full copy
+//! the stream holds by then.
 
 use allocscope_model::bundle::{read_bundle, Bundle};
 use allocscope_model::{decode, paths, AllocListStub, Allocation, DecodeOptions};
@@ -227,7 +228,7 @@ fn from_bundle(file: &Path, args: &SnapshotArgs) -> Result<String, String> {
     let bundle = read_bundle(&tar, DecodeOptions::STRICT).map_err(|e| format!("{name}: {e}"))?;
     let capture = pick_capture(&bundle, args.capture).map_err(|e| format!("{name}: {e}"))?;
     let (list, report) = bundle.merged(capture).map_err(|e| format!("{name}: {e}"))?;
-    let details = bundle.details(&list);
+    let details = bundle.details(capture, &list);
     let out = &args.out;
     for d in &details {
         let body = serde_json::to_vec(d).map_err(|e| e.to_string())?;

@@ -180,6 +180,12 @@ fn from_bundle_capture_picks_an_interval() {
     let list = read(&out, "v1/allocations");
     assert_eq!(ids_of(&list), capture_ids("nomad-debug-ndjson.tar.gz", 0));
     assert_eq!(list.len(), 53, "the replacement placed later is not added to capture 0000");
+    // The state at capture 0000's time, as the app shows it: the OOM kill streamed after
+    // that capture is not in it, neither in the list nor in the allocation's own file.
+    let oom = list.iter().find(|a| a.id.starts_with("c923c518")).expect("c923c518 in capture 0000");
+    assert_eq!(oom.client_status.as_str(), "running");
+    let own = read(&out, &format!("v1/allocation/{}", oom.id));
+    assert_eq!(own[0].client_status.as_str(), "running");
     let _ = std::fs::remove_dir_all(&out);
 }
 

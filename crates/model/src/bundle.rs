@@ -159,20 +159,21 @@ impl Bundle {
         }
     }
 
-    /// `capture`'s allocations with the event stream merged in (see
-    /// [`crate::eventmerge::merge_events`]): task histories past the 10-event cap, and the
-    /// status of a payload newer than the capture. Allocations that appear only in the stream
-    /// are not added to the capture.
+    /// `capture`'s allocations with the event stream up to the capture's time merged in (see
+    /// [`Bundle::stream_at`] and [`crate::eventmerge::merge_events`]): task histories past
+    /// the 10-event cap, and the status of a payload newer than the capture's copy.
+    /// Allocations that appear only in the stream are not added to the capture.
     pub fn merged(&self, capture: &Capture) -> Result<(Vec<Allocation>, MergeReport), BundleEntryError> {
         let decoded = capture.result.as_ref().map_err(Clone::clone)?;
-        Ok(merge_events(&decoded.allocations, self.streamed()))
+        Ok(merge_events(&decoded.allocations, &self.stream_at(capture)))
     }
 
-    /// The full allocation to show for each of `list` (normally [`Bundle::merged`]'s output):
-    /// the newest event-stream payload with the whole task history, or the list entry itself
-    /// when the stream has nothing for it.
-    pub fn details(&self, list: &[Allocation]) -> Vec<Allocation> {
-        let by_id = payloads_by_id(self.streamed());
+    /// The full allocation to show for each of `list` (normally [`Bundle::merged`]'s output
+    /// for `capture`): the newest event-stream payload up to the capture's time, with the
+    /// whole task history, or the list entry itself when the stream has nothing for it.
+    pub fn details(&self, capture: &Capture, list: &[Allocation]) -> Vec<Allocation> {
+        let streamed = self.stream_at(capture);
+        let by_id = payloads_by_id(&streamed);
         list.iter()
             .map(|a| match by_id.get(a.id.as_str()) {
                 Some(p) => detail_allocation(a, p),

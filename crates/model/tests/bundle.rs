@@ -114,14 +114,14 @@ fn merging_the_stream_reaches_past_the_ten_event_cap_in_time_order() {
     assert_eq!(api.events[0].time % 100, 0, "{}", api.events[0].time);
     assert_eq!(api.restarts, 3);
 
-    // The failure between the captures is newer than capture 0000's copy, so it shows; the
-    // replacement placed after capture 0000 is not added to it.
-    assert_eq!(find(&merged, "c923c518").client_status.as_str(), "failed");
+    // Capture 0000 shows the state at its own time: the failure streamed after it does not
+    // show, and the replacement placed after it is not added.
+    assert_eq!(find(&merged, "c923c518").client_status.as_str(), "running");
     assert_eq!(merged.len(), 53);
     assert!(!merged.iter().any(|a| a.id == REPLACEMENT));
-    assert_eq!(report.events_added, 4 + 2);
-    assert_eq!(report.allocations_updated, 1);
-    assert_eq!(report.stream_only, 1);
+    assert_eq!(report.events_added, 4);
+    assert_eq!(report.allocations_updated, 0);
+    assert_eq!(report.stream_only, 0);
 
     let (merged1, report1) = b.merged(&b.captures[1]).unwrap();
     assert_eq!(merged1.len(), 54);
@@ -134,7 +134,7 @@ fn merging_the_stream_reaches_past_the_ten_event_cap_in_time_order() {
 fn details_are_the_newest_payload_with_the_whole_history() {
     let b = bundle("nomad-debug-ndjson.tar.gz");
     let (merged, _) = b.merged(b.newest().unwrap()).unwrap();
-    let details = b.details(&merged);
+    let details = b.details(b.newest().unwrap(), &merged);
     assert_eq!(details.len(), merged.len());
     let long = find(&details, LONG);
     assert_eq!(long.modify_index, 1_849_950);
