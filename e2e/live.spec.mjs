@@ -175,6 +175,13 @@ async function smallSlowPages(page, pages) {
   });
 }
 
+// Every page of the default namespace's list (ten rows each, so at least four) is in and shown.
+async function everyPageShown(page, pages) {
+  await expect(page.locator('table.allocs tbody tr[data-id]')).not.toHaveCount(0);
+  await expect(page.locator('.still-loading')).toHaveCount(0);
+  expect(pages.length).toBeGreaterThanOrEqual(4);
+}
+
 test('the cluster-wide list is read page by page (per_page, next_token) with every row', async ({ page }) => {
   const pages = [];
   await smallSlowPages(page, pages);
@@ -184,9 +191,7 @@ test('the cluster-wide list is read page by page (per_page, next_token) with eve
   await namespace.fill('*');
   // The default namespace's pages arrive while the panel is open; each re-renders the
   // header, which must not wipe what was typed (it once did, and Apply sent no namespace).
-  await expect(page.locator('table.allocs tbody tr[data-id]')).not.toHaveCount(0);
-  await expect(page.locator('.still-loading')).toHaveCount(0);
-  expect(pages.length).toBeGreaterThanOrEqual(4);
+  await everyPageShown(page, pages);
   await expect(namespace).toHaveValue('*');
   await page.locator('.connection-panel button.apply').click();
   await expect(page.locator('table.allocs tbody tr[data-id]')).toHaveCount(54); // 53 + the test's replacement
@@ -202,9 +207,7 @@ test('a filter expression being typed survives the list re-rendering before it i
   await page.locator('details.advanced summary').click();
   const filter = page.locator('#filter');
   await filter.fill('ClientStatus == "fai');
-  await expect(page.locator('table.allocs tbody tr[data-id]')).not.toHaveCount(0);
-  await expect(page.locator('.still-loading')).toHaveCount(0);
-  expect(pages.length).toBeGreaterThanOrEqual(4);
+  await everyPageShown(page, pages);
   await expect(filter).toHaveValue('ClientStatus == "fai');
   await filter.fill('ClientStatus == "failed"');
   await filter.press('Enter');
