@@ -97,6 +97,26 @@ test.describe('custom element in the example portal', () => {
     await expect(page.locator('#late .slot-history g.lane')).toHaveCount(3);
     expect(problems).toEqual([]);
   });
+
+  test('a widget\'s link to its view opens the standalone app at the same view; app-url overrides where', async ({ page, context, baseURL }) => {
+    await page.goto('/portal/element.html');
+    const right = page.locator('#batch');
+    await expect(right.locator('table.allocs tbody tr[data-id]')).toHaveCount(4);
+    await right.locator('#search').fill('nightly-report.report[0');
+    await expect(right.locator('table.allocs tbody tr[data-id]')).toHaveCount(1);
+    const url = await right.locator('.permalink').getAttribute('data-url');
+    // By default the app beside allocscope-element.js; the source in full, never a token.
+    expect(url.startsWith(`${baseURL}/allocscope/?source=${encodeURIComponent(`${baseURL}/allocscope/demo/`)}#/allocations?`)).toBe(true);
+    const opened = await context.newPage();
+    await opened.goto(url);
+    await expect(opened.locator('table.allocs tbody tr[data-id]')).toHaveCount(1);
+    await expect(opened.locator('.chip')).toContainText('nightly-report');
+    await expect(opened.locator('#search')).toHaveValue('nightly-report.report[0');
+    await opened.close();
+
+    await page.evaluate(() => document.getElementById('batch').setAttribute('app-url', '/tools/allocscope/'));
+    await expect(right.locator('.permalink')).toHaveAttribute('data-url', new RegExp(`^${baseURL}/tools/allocscope/\\?source=`));
+  });
 });
 
 test.describe('iframe mode', () => {

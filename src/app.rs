@@ -5,7 +5,7 @@
 use crate::api;
 use crate::clock::Clock;
 use crate::components::connection_panel::ConnectionPanel;
-use crate::components::export_bar::OwnsPageUrl;
+use crate::components::export_bar::LinkPage;
 use crate::components::live_indicator::LiveIndicator;
 use crate::components::local_file::{use_file_drop, LocalFileControls, LocalFileNotice};
 use crate::connection::{self, Connection};
@@ -181,6 +181,9 @@ pub struct AppRootProps {
     /// The standalone page fills the window.
     #[prop_or_default]
     pub standalone: bool,
+    /// Embedded (not standalone): the standalone app's address, for links to a view.
+    #[prop_or_default]
+    pub app_url: Option<String>,
 }
 
 /// Everything inside the router; the same in every mode.
@@ -206,6 +209,11 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
             }
         });
     }
+    let link_page = match (&props.app_url, props.standalone) {
+        (_, true) => LinkPage::ThisPage,
+        (Some(url), false) if !url.is_empty() => LinkPage::App(url.clone()),
+        _ => LinkPage::Nowhere,
+    };
     let source_label = match &store.local {
         Some(local) => format!("file {}", local.file.name),
         None if props.source.is_demo() => "demo snapshot (bundled)".to_owned(),
@@ -227,7 +235,7 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
     html! {
         <ContextProvider<StoreContext> context={StoreContext(store)}>
             <ContextProvider<Clock> context={*clock}>
-            <ContextProvider<OwnsPageUrl> context={OwnsPageUrl(props.standalone)}>
+            <ContextProvider<LinkPage> context={link_page}>
             <ContextProvider<ConfigContext> context={ConfigContext(props.config.clone())}>
             <ContextProvider<Option<TokenPrompt>> context={props.on_connection.as_ref().map(|_| TokenPrompt(open_panel.clone()))}>
                 <div class={classes!("as-root", props.standalone.then_some("standalone"), drop.dragging.then_some("dropping"))}
@@ -262,7 +270,7 @@ pub fn AppRoot(props: &AppRootProps) -> Html {
                 </div>
             </ContextProvider<Option<TokenPrompt>>>
             </ContextProvider<ConfigContext>>
-            </ContextProvider<OwnsPageUrl>>
+            </ContextProvider<LinkPage>>
             </ContextProvider<Clock>>
         </ContextProvider<StoreContext>>
     }

@@ -193,6 +193,10 @@ pub struct ElementProps {
     pub theme: String,
     #[prop_or_default]
     pub token: Option<String>,
+    /// The standalone app's address, for links to a view (`app-url`; the element's loader
+    /// passes the folder it was loaded from when the attribute is absent).
+    #[prop_or_default]
+    pub app_url: String,
     /// Dispatches CustomEvents on the host element.
     #[prop_or_default]
     pub emit: Option<Callback<HostEvent>>,
@@ -254,7 +258,7 @@ fn ElementInner(props: &ElementProps) -> Html {
     let key = format!("{}|{}", source.base, connection.cache_key());
     html! {
         <AppRoot {key} {source} clock={Clock::browser()} theme={Theme::parse(&props.theme)}
-            {connection} on_event={props.emit.clone()} />
+            {connection} on_event={props.emit.clone()} app_url={Some(props.app_url.clone())} />
     }
 }
 

@@ -21,6 +21,7 @@ mod element {
             job: attr(attrs, "job"),
             namespace: attr(attrs, "namespace"),
             theme: attr(attrs, "theme"),
+            app_url: attr(attrs, "app-url"),
             token,
             emit: Some(Callback::from(move |ev: HostEvent| {
                 let detail = js_sys::Object::new();

@@ -3,8 +3,9 @@
 //   <script type="module" src="https://tools.example.com/allocscope/allocscope-element.js"></script>
 //   <allocscope-view source="https://nomad.example.com:4646" allocation="..." theme="dark"></allocscope-view>
 //
-// Attributes: source, allocation, job, namespace, theme (light|dark|auto); observed at
-// runtime. The ACL token is a property (element.token = "..."), never an attribute.
+// Attributes: source, allocation, job, namespace, theme (light|dark|auto), app-url (where
+// the standalone app lives, for the "link to this view" button; by default the folder this
+// script was loaded from, which holds the app's index.html); observed at runtime. The ACL token is a property (element.token = "..."), never an attribute.
 // Events (bubbling, composed): allocscope-navigate {route}, allocscope-select {allocation}.
 // Each element renders in an open shadow root with the app's own stylesheet: portal CSS does
 // not reach in and allocscope's CSS does not leak out. The host page's URL never changes.
@@ -15,7 +16,8 @@ const here = import.meta.url;
 const ready = init({ module_or_path: new URL('./allocscope-app_bg.wasm', here) });
 const stylesheet = new URL('./app.css', here).href;
 const demoSource = new URL('./demo/', here).href;
-const ATTRIBUTES = ['source', 'allocation', 'job', 'namespace', 'theme'];
+const appUrl = new URL('./', here).href;
+const ATTRIBUTES = ['source', 'allocation', 'job', 'namespace', 'theme', 'app-url'];
 
 class AllocscopeView extends HTMLElement {
   static observedAttributes = ATTRIBUTES;
@@ -36,6 +38,7 @@ class AllocscopeView extends HTMLElement {
     const a = {};
     for (const name of ATTRIBUTES) a[name] = this.getAttribute(name) ?? '';
     if (!a.source) a.source = demoSource;
+    a['app-url'] = a['app-url'] ? new URL(a['app-url'], document.baseURI).href : appUrl;
     return a;
   }
 

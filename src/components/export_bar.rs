@@ -11,10 +11,19 @@ use std::rc::Rc;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-/// Whether this app owns the page URL (standalone or iframe: hash routing), so a link to
-/// the page reproduces the view. A custom element lives in a portal's page and does not.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct OwnsPageUrl(pub bool);
+/// Where a link to the current view points.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum LinkPage {
+    /// This page: the app owns the page URL (standalone or iframe, hash routing).
+    ThisPage,
+    /// The standalone app at this address: a custom element lives in a portal's page,
+    /// whose URL holds no allocscope view, so its links open the app itself (by default
+    /// the folder `allocscope-element.js` was loaded from; the `app-url` attribute).
+    App(String),
+    /// No link can be made (a view rendered outside any page, as in tests).
+    #[default]
+    Nowhere,
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ExportBarProps {
@@ -29,12 +38,18 @@ fn page_base() -> Option<String> {
     Some(format!("{}{}", loc.origin().ok()?, loc.pathname().ok()?))
 }
 
+/// `url` resolved against this page's address (unchanged where that fails).
+fn absolute(url: &str) -> String {
+    let here = web_sys::window().and_then(|w| w.location().href().ok());
+    here.and_then(|h| web_sys::Url::new_with_base(url, &h).ok()).map_or_else(|| url.to_owned(), |u| u.href())
+}
+
 #[component]
 pub fn ExportBar(props: &ExportBarProps) -> Html {
     // Optional, so the list view still renders on its own (SSR tests): no store, no link.
     let store = use_context::<StoreContext>();
     let clock = use_context::<Clock>().unwrap_or_default();
-    let owns_url = use_context::<OwnsPageUrl>().unwrap_or_default();
+    let link_page = use_context::<LinkPage>().unwrap_or_default();
     let location = use_location();
     let failed = use_state(|| None::<String>);
     let save = |ext: &'static str, mime: &'static str| {
@@ -51,13 +66,22 @@ pub fn ExportBar(props: &ExportBarProps) -> Html {
     };
     let link = if store.as_ref().is_none_or(|s| s.0.local.is_some()) {
         Err("A link cannot carry a local file: share the file itself, or a snapshot made with allocscope snapshot")
-    } else if !owns_url.0 {
-        Err("Embedded in a portal: the portal's own page address holds no allocscope view")
     } else {
-        match (page_base(), &location, &store) {
+        let page = match &link_page {
+            LinkPage::ThisPage => page_base(),
+            LinkPage::App(url) => Some(url.clone()),
+            LinkPage::Nowhere => None,
+        };
+        match (page, &location, &store) {
             (Some(page), Some(l), Some(store)) => {
-                let source = (!store.0.source.is_demo()).then_some(store.0.source.base.as_str());
-                Ok(paths::permalink(&page, source, &format!("{}{}", l.path(), l.query_str())))
+                let source = &store.0.source;
+                // The app at another address resolves a relative source against its own
+                // page; the link names it in full, as this page resolved it.
+                let source = match &link_page {
+                    LinkPage::App(_) => Some(absolute(&source.base)),
+                    _ => (!source.is_demo()).then(|| source.base.clone()),
+                };
+                Ok(paths::permalink(&page, source.as_deref(), &format!("{}{}", l.path(), l.query_str())))
             }
             _ => Err("The page address is not available"),
         }
