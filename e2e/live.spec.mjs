@@ -161,7 +161,7 @@ test('through allocscope serve: same origin, the token file\'s token injected, t
   expect(tokens.every((t) => t === null)).toBe(true);
 });
 
-// The app asks for 500 per page; ask the double for 10 so the demo spans several pages, and
+// The app asks for 500, then 5,000 per page; ask the double for 10 so the demo spans pages, and
 // hold each page back a little so the list re-renders several times while the test types.
 async function smallSlowPages(page, pages) {
   await page.route((url) => url.port === String(LIVE.demo) && url.pathname === '/v1/allocations', async (route) => {
@@ -169,7 +169,7 @@ async function smallSlowPages(page, pages) {
     if (!u.searchParams.has('index')) {
       u.searchParams.set('per_page', '10');
       pages.push(u.searchParams.get('next_token'));
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 400));
     }
     return route.continue({ url: u.toString() });
   });
