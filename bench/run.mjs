@@ -18,7 +18,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 
@@ -33,10 +33,13 @@ const ORIGIN = `http://${HOST}:${PORT}`;
 const CHROMIUM = process.env.BENCH_CHROMIUM || '/usr/bin/chromium';
 const RUNS = Number(process.env.BENCH_RUNS || 7);
 const SEED = Number(process.env.BENCH_SEED || 42);
-// Parts to run (all by default): BENCH_ONLY=decode,app,size; app sizes: BENCH_APP=10k,100k.
-const ONLY = new Set((process.env.BENCH_ONLY || 'decode,app,size').split(','));
+// Parts to run (all by default): BENCH_ONLY=decode,app,live,size; app sizes: BENCH_APP=10k,100k.
+const ONLY = new Set((process.env.BENCH_ONLY || 'decode,app,live,size').split(','));
 const APP_SIZES = (process.env.BENCH_APP || '10k,100k').split(',');
-const SIZES = { '5k': 5000, '10k': 10000, '50k': 50000, '100k': 100000 };
+const SIZES = { '5k': 5000, '10k': 10000, '20k': 20000, '50k': 50000, '100k': 100000 };
+// The Nomad API double (crates/nomad-double, built by scripts/bench.sh) for the paged list.
+const DOUBLE = path.join(root, 'target', 'release', 'nomad-double');
+const DOUBLE_PORT = PORT + 1;
 
 const results = {};
 const problems = [];
@@ -91,6 +94,7 @@ need(path.join(SITE, 'index.html'), 'run scripts/bench.sh (it builds the decode 
 need(path.join(SITE, 'pkg', 'allocscope_bench_bg.wasm'), 'run scripts/bench.sh (it builds the bench wasm)');
 need(path.join(DIST, 'index.html'), 'run trunk build --release, or scripts/bench.sh --build');
 need(CHROMIUM, 'install Debian chromium (scripts/install-tools.sh --browser) or set BENCH_CHROMIUM');
+if (ONLY.has('live')) need(DOUBLE, 'run scripts/bench.sh (it builds the Nomad API double)');
 
 const bytesPerStub = {};
 for (const [label, count] of Object.entries(SIZES)) {
@@ -313,7 +317,37 @@ try {
   }
 
   // -------------------------------------------------------------------------------------------
-  // 3. First visit of the standalone app: gzip -9 of what index.html loads
+  // 3. A live agent's paged list: 20k allocations from the Nomad API double, read page by page
+  // -------------------------------------------------------------------------------------------
+  if (ONLY.has('live')) {
+    say('live: the paged list of 20k allocations from the Nomad API double');
+    let double = null;
+    try {
+      const snapshot = doubleSnapshot(path.join(DATA, '20k.json'), path.join(OUT, 'double20k'));
+      double = await startDouble(snapshot);
+      const runs = [];
+      for (let i = 0; i < 3; i++) {
+        for (const later of [null, 500]) runs.push({ later, ...(await pagedLoad(later)) });
+      }
+      results._live_paged_20k = runs;
+      const ours = runs.filter((r) => r.later === null);
+      const small = runs.filter((r) => r.later === 500);
+      report('live_paged_20k_rows', ours[0].rows, 'rows');
+      report('live_paged_20k_requests', ours[0].requests, 'requests');
+      report('live_paged_20k_first_rows_ms', median(ours.map((r) => r.first)), 'ms');
+      report('live_paged_20k_all_rows_ms', median(ours.map((r) => r.all)), 'ms');
+      // What the page size buys: the same with every later page asked for 500 at a time.
+      report('live_paged_20k_requests_pages_of_500', small[0].requests, 'requests');
+      report('live_paged_20k_all_rows_pages_of_500_ms', median(small.map((r) => r.all)), 'ms');
+    } catch (e) {
+      fail('live_paged_20k', 'ms', e);
+    } finally {
+      double?.kill();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // 4. First visit of the standalone app: gzip -9 of what index.html loads
   // -------------------------------------------------------------------------------------------
   if (ONLY.has('size')) {
     const files = { html: 'index.html', js: 'allocscope-app.js', wasm: 'allocscope-app_bg.wasm', css: 'app.css' };
@@ -398,6 +432,72 @@ async function filterLatency(page, term) {
     }
     return out;
   }, steps);
+}
+
+/** A snapshot folder for the double: the list, and each allocation at v1/allocation/<id>. */
+function doubleSnapshot(listFile, dir) {
+  const stamp = path.join(dir, '.from');
+  const from = `${listFile} ${fs.statSync(listFile).mtimeMs}`;
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === from) return dir;
+  say(`writing the double's snapshot ${path.relative(root, dir)}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, 'v1', 'allocation'), { recursive: true });
+  const list = JSON.parse(fs.readFileSync(listFile, 'utf8'));
+  fs.copyFileSync(listFile, path.join(dir, 'v1', 'allocations'));
+  for (const a of list) fs.writeFileSync(path.join(dir, 'v1', 'allocation', a.ID), JSON.stringify(a));
+  fs.writeFileSync(stamp, from);
+  return dir;
+}
+
+/** Start the double on DOUBLE_PORT serving `snapshot`, and dist/ under /ui/. */
+async function startDouble(snapshot) {
+  const child = spawn(DOUBLE, ['--snapshot', snapshot, '--listen', `${HOST}:${DOUBLE_PORT}`, '--ui', DIST], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const r = await fetch(`http://${HOST}:${DOUBLE_PORT}/_double/index`);
+      if (r.ok) return child;
+    } catch {}
+    if (child.exitCode !== null) throw new Error(`nomad-double exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('nomad-double did not answer within 120 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * The app on the double's /v1/allocations: from navigation to the first row, and to the
+ * whole list (the count line no longer says more are loading). `later`: ask for the pages
+ * after the first in pages of that size instead of the app's own.
+ */
+async function pagedLoad(later) {
+  const { context, page } = await newPage();
+  try {
+    let requests = 0;
+    await page.route((u) => u.pathname === '/v1/allocations', (route) => {
+      const u = new URL(route.request().url());
+      // The pages; not the blocking query the live loop starts once the list is in.
+      if (!u.searchParams.has('index')) requests++;
+      if (later && u.searchParams.has('next_token')) u.searchParams.set('per_page', String(later));
+      return route.continue({ url: u.toString() });
+    });
+    const t0 = Date.now();
+    await page.goto(`http://${HOST}:${DOUBLE_PORT}/ui/index.html?source=/#/allocations`);
+    await page.waitForSelector('table.allocs tbody tr[data-id]', { timeout: 120_000 });
+    const first = Date.now() - t0;
+    await page.waitForFunction(
+      () => {
+        const c = document.querySelector('.count-line');
+        return c && !c.querySelector('.still-loading') && /of \d/.test(c.textContent);
+      },
+      null,
+      { timeout: 300_000, polling: 50 },
+    );
+    const all = Date.now() - t0;
+    const rows = Number((await page.locator('.count-line').textContent()).match(/of ([\d,]+)/)[1].replace(/,/g, ''));
+    return { first, all, requests, rows };
+  } finally {
+    await context.close();
+  }
 }
 
 /**

@@ -57,4 +57,8 @@ wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sig
   target/bench/site/pkg/allocscope_bench_bg.wasm -o target/bench/site/pkg/allocscope_bench_bg.wasm
 cp bench/page/index.html bench/page/bench.js target/bench/site/
 
+# The Nomad API double, for the live paged-list measure.
+echo "[bench] building the Nomad API double (release)" >&2
+cargo build --release -p nomad-double
+
 exec node bench/run.mjs
