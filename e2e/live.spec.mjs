@@ -162,12 +162,13 @@ test('through allocscope serve: same origin, the token file\'s token injected, t
 });
 
 // The app asks for 500, then 5,000 per page; ask the double for 10 so the demo spans pages, and
-// hold each page back a little so the list re-renders several times while the test types.
+// hold each page (not a blocking query) back a little so the list re-renders several times
+// while the test types.
 async function smallSlowPages(page, pages) {
   await page.route((url) => url.port === String(LIVE.demo) && url.pathname === '/v1/allocations', async (route) => {
     const u = new URL(route.request().url());
+    u.searchParams.set('per_page', '10');
     if (!u.searchParams.has('index')) {
-      u.searchParams.set('per_page', '10');
       pages.push(u.searchParams.get('next_token'));
       await new Promise((r) => setTimeout(r, 400));
     }
@@ -254,4 +255,36 @@ test('a snapshot captured from the double with allocscope snapshot opens with ?s
   expect(ids).toEqual(served.map((a) => a.ID).sort());
   await page.goto('/?source=/fixtures/captured-lineage/#/allocations/10000000-0000-4000-8000-000000000009');
   await expect(page.locator('ol.chain li.attempt')).toHaveCount(10);
+});
+
+test('a live update keeps the list where it was scrolled and shows the whole old list until the new one is in', async ({ page, request }) => {
+  const EXPORTER = '2421ceeb-532e-127d-e0bb-54b06d5fcaeb'; // node-exporter.exporter[0], running
+  const pages = [];
+  await smallSlowPages(page, pages);
+  await page.goto(app(LIVE.demo, '/allocations'));
+  await everyPageShown(page, pages);
+  await expect(page.locator('.live-indicator')).toHaveClass(/(^|\s)live(\s|$)/);
+  const rows = page.locator('table.allocs tbody tr[data-id]');
+  const before = await rows.count();
+  const scroller = page.locator('.table-scroll.virtual');
+  await scroller.evaluate((el) => { el.scrollTop = 400; });
+  await expect.poll(() => scroller.evaluate((el) => el.scrollTop)).toBe(400);
+  await page.evaluate(() => {
+    window.__refresh = { fewest: Infinity, partial: false };
+    new MutationObserver(() => {
+      const n = document.querySelectorAll('table.allocs tbody tr[data-id]').length;
+      window.__refresh.fewest = Math.min(window.__refresh.fewest, n);
+      if (document.querySelector('.still-loading')) window.__refresh.partial = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  const pagesBefore = pages.length;
+  await control(request, LIVE.demo, `alloc/${EXPORTER}/replace`);
+  await expect(rows).toHaveCount(before + 1, { timeout: 10_000 });
+  // The refresh was read page by page (the blocking query's page of ten, then the rest)...
+  expect(pages.length - pagesBefore).toBe(Math.ceil((before + 1) / 10) - 1);
+  // ...and meanwhile the list kept every row it had, never marked partial.
+  const seen = await page.evaluate(() => window.__refresh);
+  expect(seen.partial).toBe(false);
+  expect(seen.fewest).toBeGreaterThanOrEqual(before);
+  expect(await scroller.evaluate((el) => el.scrollTop)).toBe(400);
 });

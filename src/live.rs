@@ -324,8 +324,9 @@ async fn load_list(
         if poll.stopped.get() {
             return Err(FetchError { url, kind: FetchErrorKind::Cancelled });
         }
-        // Rows show as pages arrive (marked as partial until the last page).
-        if shown_at.is_none_or(|t| now_ms() - t >= SHOW_PAGES_EVERY_MS) {
+        // Rows show as pages arrive (marked as partial until the last page) on a first load;
+        // a refresh keeps showing the whole previous list until the new one is complete.
+        if !blocking && shown_at.is_none_or(|t| now_ms() - t >= SHOW_PAGES_EVERY_MS) {
             shown_at = Some(now_ms());
             dispatch.dispatch(Action::ListDone(
                 path.to_owned(),

@@ -95,10 +95,11 @@ pub fn AllocTable(props: &AllocTableProps) -> Html {
             measure(&scroller, &body, &view);
         });
     }
-    // A new filter or sort starts at the top.
+    // A new filter or sort starts at the top; new data for the same view (a live update)
+    // keeps the place the user scrolled to.
     {
         let (scroller, active) = (scroller.clone(), active.clone());
-        use_effect_with(props.rows.clone(), move |_| {
+        use_effect_with(props.query.clone(), move |_| {
             if let Some(el) = scroller.cast::<web_sys::Element>() {
                 if el.scroll_top() != 0 {
                     el.set_scroll_top(0);
