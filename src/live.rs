@@ -161,6 +161,12 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
     };
     let mut failures: u32 = 0;
     let mut last_start = 0.0;
+    // Rows are on screen (held when the loop started, or loaded since): a reload (a retry
+    // after a failure, a refresh) replaces them once complete, never with a partial list.
+    let mut rows_shown = match &target {
+        Target::List(path) => store.0.list(path).data.is_some(),
+        Target::Alloc(_) => false,
+    };
     // Automatic retries are for a source known to be a live agent; a first load that fails
     // waits for the user's Retry (it may be a wrong URL or a static host).
     let mut seen_live = index > 0;
@@ -189,7 +195,8 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
                     let (d, p) = (dispatch.clone(), path.clone());
                     move |pr: Progress| d.dispatch(Action::ListProgress(p.clone(), pr))
                 };
-                load_list(&store, &poll, path, &extra, timeout, &progress, paged).await
+                let partial = !rows_shown;
+                load_list(&store, &poll, path, &extra, timeout, &progress, paged, partial).await
             }
             Target::Alloc(id) => {
                 let path = paths::allocation(id);
@@ -213,6 +220,7 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
             Ok(Some(n)) => {
                 failures = 0;
                 seen_live = true;
+                rows_shown = true;
                 dispatch.dispatch(Action::Live(LiveStatus::Live { updated: now_ms() }));
                 // A lower index means the cluster's state was restored: start over.
                 index = if n < index { 0 } else { n };
@@ -257,11 +265,12 @@ async fn fetch_list_streaming(
     extra: &[(&str, String)],
     timeout: u32,
     progress: &dyn Fn(Progress),
+    partial: bool,
 ) -> Result<(Fetched, Vec<Allocation>), FetchError> {
     let url = store.0.url_with(path, extra);
     let dispatch = store.0.dispatcher();
     let mut stream = ListStream::new();
-    let mut shown = false;
+    let mut shown = !partial;
     let mut on_chunk = |chunk: &[u8], total: Option<u64>| {
         stream.expect_bytes(total);
         if stream.feed(chunk).is_err() || shown || stream.allocations().len() < FIRST_ROWS {
@@ -294,6 +303,8 @@ async fn fetch_list_streaming(
 }
 
 /// Fetch a list (every page of it); returns the index, `None` for a static snapshot.
+/// `partial`: show rows before the whole list is in (when none are on screen yet).
+#[allow(clippy::too_many_arguments)]
 async fn load_list(
     store: &StoreContext,
     poll: &Poll,
@@ -302,6 +313,7 @@ async fn load_list(
     timeout: u32,
     progress: &dyn Fn(Progress),
     paged: bool,
+    partial: bool,
 ) -> Result<Option<u64>, FetchError> {
     let dispatch = store.0.dispatcher();
     // A blocking query answers only when something changed, and then quickly; streaming is
@@ -314,7 +326,7 @@ async fn load_list(
             .allocations;
         (first, allocs)
     } else {
-        fetch_list_streaming(store, poll, path, extra, timeout, progress).await?
+        fetch_list_streaming(store, poll, path, extra, timeout, progress, partial).await?
     };
     let url = store.0.url_with(path, extra);
     let index = first.nomad_index;
@@ -326,7 +338,7 @@ async fn load_list(
         }
         // Rows show as pages arrive (marked as partial until the last page) on a first load;
         // a refresh keeps showing the whole previous list until the new one is complete.
-        if !blocking && shown_at.is_none_or(|t| now_ms() - t >= SHOW_PAGES_EVERY_MS) {
+        if partial && shown_at.is_none_or(|t| now_ms() - t >= SHOW_PAGES_EVERY_MS) {
             shown_at = Some(now_ms());
             dispatch.dispatch(Action::ListDone(
                 path.to_owned(),
