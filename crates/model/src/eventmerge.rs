@@ -123,7 +123,7 @@ fn merge_task_events(out: &mut Allocation, sources: &[&Allocation]) {
 
 /// The fields that change over an allocation's life and that both a stub and a payload
 /// carry. Placement fields (node, job, group, resources, create index) never change.
-fn take_changing_fields(out: &mut Allocation, newer: &Allocation) {
+pub(crate) fn take_changing_fields(out: &mut Allocation, newer: &Allocation) {
     out.client_status = newer.client_status.clone();
     out.client_description = newer.client_description.clone();
     out.desired_status = newer.desired_status.clone();

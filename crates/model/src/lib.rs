@@ -18,6 +18,7 @@ pub mod incident;
 pub mod job;
 pub mod lenient;
 pub mod lineage;
+pub mod live_events;
 pub mod message;
 pub mod metrics;
 pub mod opened;

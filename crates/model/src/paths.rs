@@ -23,6 +23,49 @@ pub fn node_allocations(node_id: &str) -> String {
     format!("v1/node/{}/allocations", segment(node_id))
 }
 
+/// Nomad's event stream of allocation changes (1.0+), from `index` on; only `job`'s
+/// allocations when given (an Allocation event's filter keys are its job and deployment).
+pub fn allocation_events(job: Option<&str>, index: u64) -> String {
+    let topic = match job {
+        Some(j) => format!("Allocation:{j}"),
+        None => "Allocation".to_owned(),
+    };
+    with_params("v1/event/stream", &[("topic", &topic), ("index", &index.to_string())])
+}
+
+/// The event stream that follows the list at `list_path` from `index` on: the cluster's
+/// list (`v1/allocations`) or a job's (`v1/job/<id>/allocations`). `None` for a list the
+/// stream cannot follow: one narrowed by a Nomad filter expression (which only the agent
+/// evaluates), or any other path.
+pub fn list_events(list_path: &str, index: u64) -> Option<String> {
+    if list_path == "v1/allocations" {
+        return Some(allocation_events(None, index));
+    }
+    let job = list_path.strip_prefix("v1/job/")?.strip_suffix("/allocations")?;
+    (!job.is_empty() && !job.contains(['/', '?'])).then(|| allocation_events(Some(&unsegment(job)), index))
+}
+
+/// Undo [`segment`] (any `%XX` escape; other text as it is).
+fn unsegment(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A source base URL joined with a path: exactly one `/` between them, whatever the base
 /// ends with (`demo`, `demo/`, `https://nomad:4646`, `/snapshots/x/`).
 pub fn join(base: &str, path: &str) -> String {
@@ -86,6 +129,32 @@ pub fn segment(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_events_follow_the_cluster_and_job_lists_only() {
+        assert_eq!(
+            list_events(&allocations(), 5).as_deref(),
+            Some("v1/event/stream?topic=Allocation&index=5")
+        );
+        let job = job_allocations("batch/dispatch-1 x");
+        assert_eq!(
+            list_events(&job, 5).as_deref(),
+            Some("v1/event/stream?topic=Allocation%3Abatch%2Fdispatch-1%20x&index=5")
+        );
+        let filtered = with_params(&allocations(), &[("filter", "ClientStatus == \"failed\"")]);
+        assert_eq!(list_events(&filtered, 5), None);
+        assert_eq!(list_events(&allocation("abc"), 5), None);
+        assert_eq!(unsegment("a%2Fb%zz%4"), "a/b%zz%4");
+    }
+
+    #[test]
+    fn allocation_events_names_the_topic_and_the_index() {
+        assert_eq!(allocation_events(None, 42), "v1/event/stream?topic=Allocation&index=42");
+        assert_eq!(
+            allocation_events(Some("web api"), 7),
+            "v1/event/stream?topic=Allocation%3Aweb%20api&index=7"
+        );
+    }
 
     #[test]
     fn permalinks_carry_page_source_and_route_but_nothing_else() {
