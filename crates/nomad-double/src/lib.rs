@@ -9,6 +9,8 @@
 //! - `GET /v1/allocation/:id`,
 //! - `GET /v1/job/:id/allocations`,
 //! - `GET /v1/node/:id/allocations`,
+//! - `GET /v1/event/stream` (the Allocation topic: `topic`, `index`, `namespace`; NDJSON
+//!   frames on a chunked response held open, `{}` heartbeats every 30 s),
 //!
 //! with Nomad's blocking queries (`index`, `wait`), headers (`X-Nomad-Index`,
 //! `X-Nomad-KnownLeader`, `X-Nomad-LastContact`, `X-Nomad-NextToken`), plain-text errors
@@ -27,6 +29,7 @@
 
 mod api;
 mod control;
+mod events;
 pub mod query;
 mod server;
 pub mod store;

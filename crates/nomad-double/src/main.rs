@@ -26,7 +26,8 @@ Options:
   -V, --version      the version
 
 Nomad endpoints (GET only):
-  /v1/allocations, /v1/allocation/:id, /v1/job/:id/allocations, /v1/node/:id/allocations
+  /v1/allocations, /v1/allocation/:id, /v1/job/:id/allocations, /v1/node/:id/allocations,
+  /v1/event/stream (Allocation topic only)
 
 Control API (not Nomad):
   GET  /_double/counts               request counts per 'METHOD /path', plus total

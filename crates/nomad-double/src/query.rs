@@ -30,6 +30,11 @@ impl Query {
     pub fn has(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| k == key)
     }
+
+    /// Every value of `key` (a repeated parameter, like Go's `url.Values[key]`).
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
 }
 
 /// Percent-decode; with `plus_is_space`, `+` becomes a space (query strings only).

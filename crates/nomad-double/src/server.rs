@@ -3,7 +3,7 @@
 
 use crate::query::Query;
 use crate::store::Store;
-use crate::{api, control, ui, Options};
+use crate::{api, control, events, ui, Options};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -255,9 +255,19 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             if delay > 0 {
                 std::thread::sleep(Duration::from_millis(delay));
             }
+            let authorized = shared.authorized(req.headers());
+            if path == "/v1/event/stream" && forced.is_none() && authorized && method == "GET" {
+                match events::check(&q) {
+                    Ok(()) => return events::serve(shared, req, &q),
+                    Err(msg) => {
+                        let _ = req.respond(Response::from_string(msg).with_status_code(400));
+                        return;
+                    }
+                }
+            }
             let mut reply = match forced {
                 Some((status, body)) => Reply::text(status, &body).nomad_meta(shared.current_index()),
-                None => api::handle(shared, &method, path, &q, shared.authorized(req.headers())),
+                None => api::handle(shared, &method, path, &q, authorized),
             };
             // Like Nomad's `http_api_response_headers`: on every /v1 answer, errors too.
             reply.headers.extend(shared.extra_headers.iter().cloned());
