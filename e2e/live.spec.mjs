@@ -1,8 +1,8 @@
 // Live Nomad, against the Nomad API test double (crates/nomad-double; Nomad itself cannot be
-// installed here) and through `allocscope serve`: blocking queries bring new events and
-// replacements without a reload, a 403 asks for a token, failures back off with a bounded
-// request rate, a static snapshot is fetched once, and a ten-attempt lineage costs two
-// requests when the job list carries the links.
+// installed here) and through `allocscope serve`: blocking queries and the event stream bring
+// new events and replacements without a reload, a 403 asks for a token, failures back off
+// with a bounded request rate, a static snapshot is fetched once, and a ten-attempt lineage
+// costs two requests when the job list carries the links.
 import { test, expect } from '@playwright/test';
 import { LIVE } from '../playwright.config.mjs';
 
@@ -287,4 +287,19 @@ test('a live update keeps the list where it was scrolled and shows the whole old
   expect(seen.partial).toBe(false);
   expect(seen.fewest).toBeGreaterThanOrEqual(before);
   expect(await scroller.evaluate((el) => el.scrollTop)).toBe(400);
+});
+
+test('a list follows the agent\'s event stream: a change shows in its row without the list being read again', async ({ page, request }) => {
+  const EXPORTER = '35d83f45-3cb3-0148-4824-81959f269dd7'; // node-exporter.exporter[0], running
+  await page.goto(app(LIVE.demo, '/allocations'));
+  const row = page.locator(`table.allocs tbody tr[data-id="${EXPORTER}"]`);
+  await expect(row.locator('.badge.st-running')).toHaveCount(1);
+  await expect(page.locator('.live-indicator')).toHaveClass(/(^|\s)live(\s|$)/);
+  await expect.poll(async () => (await counts(request, LIVE.demo))['GET /v1/event/stream'] ?? 0).toBeGreaterThan(0);
+  await request.post(`${double(LIVE.demo)}/_double/counts/reset`);
+  await control(request, LIVE.demo, `alloc/${EXPORTER}/fail`, { ExitCode: 3 });
+  await expect(row.locator('.badge.st-failed')).toHaveCount(1, { timeout: 3000 });
+  const c = await counts(request, LIVE.demo);
+  expect(c['GET /v1/allocations'] ?? 0).toBe(0);
+  expect(c['GET /v1/job/node-exporter/allocations'] ?? 0).toBe(0);
 });

@@ -8,9 +8,11 @@ use crate::api::{self, FetchError, FetchErrorKind, Fetched, Progress};
 use crate::store::{
     local_alloc, local_list, use_store, Action, AllocData, Entry, ListData, Shared, StoreContext,
 };
+use allocscope_model::live_events::EventStreamReader;
 use allocscope_model::stream::ListStream;
 use allocscope_model::{decode, paths, Allocation, DecodeOptions};
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -170,6 +172,10 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
     // Automatic retries are for a source known to be a live agent; a first load that fails
     // waits for the user's Retry (it may be a wrong URL or a static host).
     let mut seen_live = index > 0;
+    // The allocations of the list last read, and whether the agent's event stream can keep
+    // it current (until it answers with an error status).
+    let mut list_ids: HashSet<String> = HashSet::new();
+    let mut events_usable = true;
     loop {
         if poll.stopped.get() {
             return;
@@ -196,7 +202,12 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
                     move |pr: Progress| d.dispatch(Action::ListProgress(p.clone(), pr))
                 };
                 let partial = !rows_shown;
-                load_list(&store, &poll, path, &extra, timeout, &progress, paged, partial).await
+                load_list(&store, &poll, path, &extra, timeout, &progress, paged, partial).await.map(
+                    |(index, ids)| {
+                        list_ids = ids;
+                        index
+                    },
+                )
             }
             Target::Alloc(id) => {
                 let path = paths::allocation(id);
@@ -224,6 +235,21 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
                 dispatch.dispatch(Action::Live(LiveStatus::Live { updated: now_ms() }));
                 // A lower index means the cluster's state was restored: start over.
                 index = if n < index { 0 } else { n };
+                // A list is kept current from the event stream, where the agent has one: a
+                // change then costs one event, not the whole list again. When the stream
+                // ends, the blocking query below reads the list again (at once, when
+                // anything changed since `n`).
+                let events = match &target {
+                    Target::List(path) if events_usable => paths::list_events(path, n).map(|e| (path, e)),
+                    _ => None,
+                };
+                if let Some((path, events_path)) = events {
+                    match follow_events(&store, &poll, path, &events_path, &list_ids).await {
+                        Followed::Cancelled => return,
+                        Followed::Unavailable => events_usable = false,
+                        Followed::Reload => {}
+                    }
+                }
             }
             Err(e) if e.kind == FetchErrorKind::Cancelled => return,
             Err(e) => {
@@ -249,6 +275,98 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
                 api::sleep(wait).await;
             }
         }
+    }
+}
+
+/// How following a list through the event stream ended.
+enum Followed {
+    /// The agent answered the stream with an error status (Nomad before 1.0, the event
+    /// broker disabled, a token without the right), or what arrived was not an event
+    /// stream: keep the list current with blocking queries instead.
+    Unavailable,
+    /// The list must be read again: a new allocation appeared (a payload lacks what a list
+    /// entry holds), or the stream ended or broke.
+    Reload,
+    /// The view went away.
+    Cancelled,
+}
+
+/// Changes from the event stream are applied at most this often: each application copies
+/// the list and indexes it again.
+const APPLY_EVENTS_EVERY_MS: f64 = 1000.0;
+
+/// Keep the list at `path` current from the event stream at `events_path` until the stream
+/// ends, a new allocation appears, or the view goes away. `ids`: the list's allocations.
+async fn follow_events(
+    store: &StoreContext,
+    poll: &Rc<Poll>,
+    path: &str,
+    events_path: &str,
+    ids: &HashSet<String>,
+) -> Followed {
+    let url = store.0.url(events_path);
+    let dispatch = store.0.dispatcher();
+    let pending: Rc<RefCell<Vec<Allocation>>> = Rc::default();
+    let last_applied = Rc::new(Cell::new(0.0));
+    let apply_scheduled = Rc::new(Cell::new(false));
+    let apply = {
+        let (pending, last_applied, dispatch, path) =
+            (pending.clone(), last_applied.clone(), dispatch.clone(), path.to_owned());
+        Rc::new(move || {
+            let batch = std::mem::take(&mut *pending.borrow_mut());
+            if !batch.is_empty() {
+                last_applied.set(now_ms());
+                dispatch.dispatch(Action::ListUpdates(path.clone(), batch));
+                dispatch.dispatch(Action::Live(LiveStatus::Live { updated: now_ms() }));
+            }
+        })
+    };
+    let mut reader = EventStreamReader::new();
+    let mut reload = false;
+    let mut broken = false;
+    let ctl = poll.controller();
+    let mut on_chunk = |chunk: &[u8], _total: Option<u64>| {
+        if reload || broken {
+            return;
+        }
+        match reader.feed(chunk) {
+            Ok(updates) if updates.iter().any(|a| !ids.contains(&a.id)) => reload = true,
+            Ok(updates) if updates.is_empty() => return,
+            Ok(updates) => pending.borrow_mut().extend(updates),
+            Err(_) => broken = true,
+        }
+        if reload || broken {
+            if let Some(c) = &ctl {
+                c.abort();
+            }
+            return;
+        }
+        let wait = APPLY_EVENTS_EVERY_MS - (now_ms() - last_applied.get());
+        if wait <= 0.0 {
+            apply();
+        } else if !apply_scheduled.replace(true) {
+            let (apply, scheduled, poll) = (apply.clone(), apply_scheduled.clone(), poll.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                api::sleep(wait as u32).await;
+                scheduled.set(false);
+                if !poll.stopped.get() {
+                    apply();
+                }
+            });
+        }
+    };
+    let token = store.0.connection.token.clone();
+    let result = api::get_streaming(&url, token.as_deref(), ctl.as_ref(), None, &|_| {}, &mut on_chunk).await;
+    if poll.stopped.get() {
+        return Followed::Cancelled;
+    }
+    apply();
+    match result {
+        _ if reload => Followed::Reload,
+        // Something between the agent and the browser changed the stream: do without it.
+        _ if broken => Followed::Unavailable,
+        Err(FetchError { kind: FetchErrorKind::Http { .. }, .. }) => Followed::Unavailable,
+        _ => Followed::Reload,
     }
 }
 
@@ -302,7 +420,8 @@ async fn fetch_list_streaming(
     }
 }
 
-/// Fetch a list (every page of it); returns the index, `None` for a static snapshot.
+/// Fetch a list (every page of it); returns the index (`None` for a static snapshot) and
+/// the IDs of the allocations in it.
 /// `partial`: show rows before the whole list is in (when none are on screen yet).
 #[allow(clippy::too_many_arguments)]
 async fn load_list(
@@ -314,7 +433,7 @@ async fn load_list(
     progress: &dyn Fn(Progress),
     paged: bool,
     partial: bool,
-) -> Result<Option<u64>, FetchError> {
+) -> Result<(Option<u64>, HashSet<String>), FetchError> {
     let dispatch = store.0.dispatcher();
     // A blocking query answers only when something changed, and then quickly; streaming is
     // for first loads, where a large list shows its first rows long before its last byte.
@@ -353,8 +472,9 @@ async fn load_list(
         allocs.extend(more.allocations);
         next = page.next_token;
     }
+    let ids = allocs.iter().map(|a| a.id.clone()).collect();
     dispatch.dispatch(Action::ListDone(path.to_owned(), Ok(Shared::new(ListData::new(allocs, index)))));
-    Ok(index)
+    Ok((index, ids))
 }
 
 /// Run a loop for `target` while the calling view is mounted (and not paused); returns a

@@ -205,6 +205,8 @@ pub enum Action {
     SetPaused(bool),
     ListProgress(String, Progress),
     ListDone(String, Result<Shared<ListData>, FetchError>),
+    /// Allocations changed, from a live agent's event stream: applied to the list held.
+    ListUpdates(String, Vec<Allocation>),
     AllocStarted(String),
     AllocDone(String, Result<Shared<AllocData>, FetchError>),
     /// Reading a file: progress, or why it failed (what is shown stays).
@@ -241,6 +243,15 @@ impl Reducible for Store {
                 }
             }
             Action::ListDone(path, result) => next.lists.entry(path).or_default().finish(result),
+            Action::ListUpdates(path, updates) => {
+                let Some(held) = next.lists.get(&path).and_then(|e| e.data.clone()) else { return self };
+                let applied = allocscope_model::live_events::apply_updates(&held.allocs, &updates);
+                if applied.changed == 0 {
+                    return self;
+                }
+                let data = ListData::new(applied.allocations, held.nomad_index);
+                next.lists.entry(path).or_default().data = Some(Shared::new(data));
+            }
             Action::AllocStarted(id) => next.allocs.entry(id).or_default().start(),
             Action::AllocDone(id, result) => next.allocs.entry(id).or_default().finish(result),
             Action::Reading(r) => next.reading = r,
