@@ -339,6 +339,22 @@ try {
       // What the page size buys: the same with every later page asked for 500 at a time.
       report('live_paged_20k_requests_pages_of_500', small[0].requests, 'requests');
       report('live_paged_20k_all_rows_pages_of_500_ms', median(small.map((r) => r.all)), 'ms');
+
+      // A change on the agent: one allocation fails. With the event stream, and with the
+      // stream refused (404, as an agent without one), which falls back to blocking queries.
+      const ids = JSON.parse(fs.readFileSync(path.join(DATA, '20k.json'), 'utf8'))
+        .filter((a) => (a.Namespace || 'default') === 'default' && a.ClientStatus === 'running')
+        .map((a) => a.ID);
+      const changes = [];
+      for (let i = 0; i < 3; i++) {
+        for (const stream of [true, false]) changes.push({ stream, ...(await liveChange(ids[changes.length], stream)) });
+      }
+      results._live_change_20k = changes;
+      for (const [stream, name] of [[true, 'event_stream'], [false, 'blocking_query']]) {
+        const runs = changes.filter((c) => c.stream === stream);
+        report(`live_change_20k_${name}_ms`, median(runs.map((c) => c.ms)), 'ms');
+        report(`live_change_20k_${name}_list_bytes`, median(runs.map((c) => c.bytes)), 'B');
+      }
     } catch (e) {
       fail('live_paged_20k', 'ms', e);
     } finally {
@@ -495,6 +511,38 @@ async function pagedLoad(later) {
     const all = Date.now() - t0;
     const rows = Number((await page.locator('.count-line').textContent()).match(/of ([\d,]+)/)[1].replace(/,/g, ''));
     return { first, all, requests, rows };
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * The app on the double's list, settled; then allocation `id` fails on the agent: the time
+ * until its row says so, and the bytes the app read meanwhile. `stream`: false refuses the
+ * event stream (404), so the app keeps the list current with blocking queries.
+ */
+async function liveChange(id, stream) {
+  const { context, page } = await newPage();
+  try {
+    if (!stream) await page.route((u) => u.pathname === '/v1/event/stream', (route) => route.fulfill({ status: 404, body: 'no event stream' }));
+    await page.goto(`http://${HOST}:${DOUBLE_PORT}/ui/index.html?source=/#/allocations`);
+    const row = page.locator(`table.allocs tbody tr[data-id="${id}"]`);
+    // The row may be outside the rendered window: search for it.
+    await page.waitForFunction(() => {
+      const c = document.querySelector('.count-line');
+      return c && !c.querySelector('.still-loading') && /of \d/.test(c.textContent);
+    }, null, { timeout: 300_000, polling: 50 });
+    await page.locator('#search').fill(id);
+    await row.locator('.badge.st-running').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(stream ? 1500 : 500); // the stream (or the blocking query) is open
+    let bytes = 0;
+    page.on('response', async (r) => {
+      if (new URL(r.url()).pathname === '/v1/allocations') bytes += Number(r.headers()['content-length'] || (await r.body().catch(() => '')).length || 0);
+    });
+    const t0 = Date.now();
+    await fetch(`http://${HOST}:${DOUBLE_PORT}/_double/alloc/${id}/fail`, { method: 'POST', body: '{}' });
+    await row.locator('.badge.st-failed').waitFor({ timeout: 120_000 });
+    return { ms: Date.now() - t0, bytes };
   } finally {
     await context.close();
   }
