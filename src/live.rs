@@ -294,6 +294,9 @@ enum Followed {
 /// Changes from the event stream are applied at most this often: each application copies
 /// the list and indexes it again.
 const APPLY_EVENTS_EVERY_MS: f64 = 1000.0;
+/// Nomad sends a heartbeat every 30 s. A stream silent for longer is held back on the way
+/// (a buffering proxy), so changes would show late or never: blocking queries instead.
+const EVENTS_SILENCE_MS: f64 = 75_000.0;
 
 /// Keep the list at `path` current from the event stream at `events_path` until the stream
 /// ends, a new allocation appears, or the view goes away. `ids`: the list's allocations.
@@ -325,7 +328,25 @@ async fn follow_events(
     let mut reload = false;
     let mut broken = false;
     let ctl = poll.controller();
+    let (last_bytes, silent, ended) =
+        (Rc::new(Cell::new(now_ms())), Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
+    {
+        let (last_bytes, silent, ended, ctl) =
+            (last_bytes.clone(), silent.clone(), ended.clone(), ctl.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            while !ended.get() {
+                api::sleep(15_000).await;
+                if !ended.get() && now_ms() - last_bytes.get() > EVENTS_SILENCE_MS {
+                    silent.set(true);
+                    if let Some(c) = &ctl {
+                        c.abort();
+                    }
+                }
+            }
+        });
+    }
     let mut on_chunk = |chunk: &[u8], _total: Option<u64>| {
+        last_bytes.set(now_ms());
         if reload || broken {
             return;
         }
@@ -357,14 +378,16 @@ async fn follow_events(
     };
     let token = store.0.connection.token.clone();
     let result = api::get_streaming(&url, token.as_deref(), ctl.as_ref(), None, &|_| {}, &mut on_chunk).await;
+    ended.set(true);
     if poll.stopped.get() {
         return Followed::Cancelled;
     }
     apply();
     match result {
         _ if reload => Followed::Reload,
-        // Something between the agent and the browser changed the stream: do without it.
-        _ if broken => Followed::Unavailable,
+        // Something between the agent and the browser changed or held back the stream: do
+        // without it.
+        _ if broken || silent.get() => Followed::Unavailable,
         Err(FetchError { kind: FetchErrorKind::Http { .. }, .. }) => Followed::Unavailable,
         _ => Followed::Reload,
     }
