@@ -173,7 +173,7 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
     // waits for the user's Retry (it may be a wrong URL or a static host).
     let mut seen_live = index > 0;
     // The allocations of the list last read, and whether the agent's event stream can keep
-    // it current (until it answers with an error status).
+    // it current (until it answers with an error status, garbles or holds back the stream).
     let mut list_ids: HashSet<String> = HashSet::new();
     let mut events_usable = true;
     loop {
