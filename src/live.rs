@@ -112,6 +112,23 @@ async fn fetch_once(
     Ok((url, fetched))
 }
 
+/// GET a list whole and decode it (strict): a blocking query's answer, a later page, or a
+/// body the streaming decoder could not read (so `decode` says exactly what is wrong).
+async fn fetch_list_whole(
+    store: &StoreContext,
+    poll: &Poll,
+    path: &str,
+    extra: &[(&str, String)],
+    timeout: u32,
+    progress: &dyn Fn(Progress),
+) -> Result<(Fetched, Vec<Allocation>), FetchError> {
+    let (url, fetched) = fetch_once(store, poll, path, extra, timeout, progress).await?;
+    let allocs = decode(&fetched.bytes, DecodeOptions::STRICT)
+        .map_err(|e| FetchError::decode(&url, e, &fetched.bytes))?
+        .allocations;
+    Ok((fetched, allocs))
+}
+
 /// Whether an error may go away by itself (a server or network failure), as opposed to one
 /// that needs the user (a wrong path, a missing token, bad data).
 fn transient(e: &FetchError) -> bool {
@@ -433,13 +450,7 @@ async fn fetch_list_streaming(
     .await?;
     match stream.finish() {
         Ok(allocs) => Ok((fetched, allocs)),
-        Err(_) => {
-            let (url, whole) = fetch_once(store, poll, path, extra, timeout, progress).await?;
-            let allocs = decode(&whole.bytes, DecodeOptions::STRICT)
-                .map_err(|e| FetchError::decode(&url, e, &whole.bytes))?
-                .allocations;
-            Ok((whole, allocs))
-        }
+        Err(_) => fetch_list_whole(store, poll, path, extra, timeout, progress).await,
     }
 }
 
@@ -462,11 +473,7 @@ async fn load_list(
     // for first loads, where a large list shows its first rows long before its last byte.
     let blocking = extra.iter().any(|(k, _)| *k == "index");
     let (first, mut allocs) = if blocking {
-        let (url, first) = fetch_once(store, poll, path, extra, timeout, progress).await?;
-        let allocs = decode(&first.bytes, DecodeOptions::STRICT)
-            .map_err(|e| FetchError::decode(&url, e, &first.bytes))?
-            .allocations;
-        (first, allocs)
+        fetch_list_whole(store, poll, path, extra, timeout, progress).await?
     } else {
         fetch_list_streaming(store, poll, path, extra, timeout, progress, partial).await?
     };
@@ -488,11 +495,9 @@ async fn load_list(
             ));
         }
         let page_params = [("per_page", PAGE_SIZE.to_string()), ("next_token", token)];
-        let (page_url, page) =
-            fetch_once(store, poll, path, &page_params, FIRST_LOAD_TIMEOUT_MS, &|_| {}).await?;
-        let more = decode(&page.bytes, DecodeOptions::STRICT)
-            .map_err(|e| FetchError::decode(&page_url, e, &page.bytes))?;
-        allocs.extend(more.allocations);
+        let (page, more) =
+            fetch_list_whole(store, poll, path, &page_params, FIRST_LOAD_TIMEOUT_MS, &|_| {}).await?;
+        allocs.extend(more);
         next = page.next_token;
     }
     let ids = allocs.iter().map(|a| a.id.clone()).collect();
