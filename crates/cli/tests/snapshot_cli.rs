@@ -112,6 +112,16 @@ fn bundle_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../model/tests/fixtures/bundles").join(name)
 }
 
+/// `allocscope snapshot --from-bundle BUNDLE [--capture N] --out OUT`.
+fn from_bundle(bundle: &Path, out: &Path, capture: Option<&str>) -> Output {
+    let mut args = vec!["--from-bundle", bundle.to_str().unwrap()];
+    if let Some(n) = capture {
+        args.extend(["--capture", n]);
+    }
+    args.extend(["--out", out.to_str().unwrap()]);
+    snapshot(&args)
+}
+
 /// The capture's allocation IDs, read with the model directly.
 fn capture_ids(name: &str, interval: u32) -> Vec<String> {
     use std::io::Read;
@@ -132,7 +142,7 @@ fn ids_of(list: &[allocscope_model::Allocation]) -> Vec<String> {
 fn from_bundle_writes_the_newest_capture_with_the_event_stream_merged() {
     let out = scratch("bundle-newest");
     let bundle = bundle_fixture("nomad-debug-ndjson.tar.gz");
-    let o = snapshot(&["--from-bundle", bundle.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = from_bundle(&bundle, &out, None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(said.contains("2 captures found"), "{said}");
@@ -168,14 +178,7 @@ fn from_bundle_writes_the_newest_capture_with_the_event_stream_merged() {
 fn from_bundle_capture_picks_an_interval() {
     let out = scratch("bundle-capture0");
     let bundle = bundle_fixture("nomad-debug-ndjson.tar.gz");
-    let o = snapshot(&[
-        "--from-bundle",
-        bundle.to_str().unwrap(),
-        "--capture",
-        "0",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = from_bundle(&bundle, &out, Some("0"));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let list = read(&out, "v1/allocations");
     assert_eq!(ids_of(&list), capture_ids("nomad-debug-ndjson.tar.gz", 0));
@@ -193,35 +196,21 @@ fn from_bundle_capture_picks_an_interval() {
 fn from_bundle_skips_a_failed_capture_and_names_it_when_asked_for() {
     let bundle = bundle_fixture("nomad-debug-error.tar.gz");
     let out = scratch("bundle-error");
-    let o = snapshot(&["--from-bundle", bundle.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = from_bundle(&bundle, &out, None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(said.contains("2 captures found, 1 failed"), "{said}");
     assert!(said.contains("interval/0001/allocations.json"), "{said}");
     assert_eq!(read(&out, "v1/allocations").len(), 53);
 
-    let o = snapshot(&[
-        "--from-bundle",
-        bundle.to_str().unwrap(),
-        "--capture",
-        "0",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = from_bundle(&bundle, &out, Some("0"));
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("capture 0000 cannot be used"), "{err}");
     assert!(err.contains("interval/0000/allocations.json"), "{err}");
     assert!(err.contains("403 (Permission denied)"), "{err}");
 
-    let o = snapshot(&[
-        "--from-bundle",
-        bundle.to_str().unwrap(),
-        "--capture",
-        "7",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = from_bundle(&bundle, &out, Some("7"));
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no capture 0007; the bundle has 0000, 0001"));
     let _ = std::fs::remove_dir_all(&out);
@@ -231,7 +220,7 @@ fn from_bundle_skips_a_failed_capture_and_names_it_when_asked_for() {
 fn from_bundle_refuses_what_is_not_a_bundle_with_a_clear_message() {
     let out = scratch("bundle-bad");
     let not_bundle = bundle_fixture("not-a-bundle.tar.gz");
-    let o = snapshot(&["--from-bundle", not_bundle.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = from_bundle(&not_bundle, &out, None);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("not-a-bundle.tar.gz"), "{err}");
@@ -240,7 +229,7 @@ fn from_bundle_refuses_what_is_not_a_bundle_with_a_clear_message() {
 
     let garbage = std::env::temp_dir().join(format!("allocscope-garbage-{}.tar.gz", std::process::id()));
     std::fs::write(&garbage, b"<html>not found</html>").unwrap();
-    let o = snapshot(&["--from-bundle", garbage.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = from_bundle(&garbage, &out, None);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("not a tar archive"), "{err}");
@@ -249,13 +238,13 @@ fn from_bundle_refuses_what_is_not_a_bundle_with_a_clear_message() {
     // A .tar.gz cut off in the middle.
     let gz = std::fs::read(bundle_fixture("nomad-debug-ndjson.tar.gz")).unwrap();
     std::fs::write(&garbage, &gz[..gz.len() / 2]).unwrap();
-    let o = snapshot(&["--from-bundle", garbage.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = from_bundle(&garbage, &out, None);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("copy it again"), "{err}");
     let _ = std::fs::remove_file(&garbage);
 
-    let o = snapshot(&["--from-bundle", "/nonexistent/bundle.tar.gz", "--out", out.to_str().unwrap()]);
+    let o = from_bundle(Path::new("/nonexistent/bundle.tar.gz"), &out, None);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read /nonexistent/bundle.tar.gz"));
 }
