@@ -25,21 +25,14 @@ only. Prints the file size and bytes per stub on standard error.
 from __future__ import annotations
 
 import argparse
-import calendar
 import json
 import os
 import random
 import sys
 
-S = 10**9
-MS = 10**6
-US = 10**3
-MIN = 60 * S
-HOUR = 60 * MIN
-DAY = 24 * HOUR
-
-# 2026-11-24T09:00:00Z, the instant the benchmark snapshot was "taken".
-BASE = calendar.timegm((2026, 11, 24, 9, 0, 0, 0, 0, 0)) * S
+# Time units in nanoseconds, and BASE (2026-11-24T09:00:00Z), the instant the snapshot was
+# "taken": the demo generator's, so both describe the same moment.
+from gen_demo import BASE, DAY, HOUR, MIN, MS, US, S
 # Allocations were created over the 30 days before BASE.
 SPAN = 30 * DAY
 
