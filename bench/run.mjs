@@ -500,20 +500,25 @@ async function pagedLoad(later) {
     await page.goto(`http://${HOST}:${DOUBLE_PORT}/ui/index.html?source=/#/allocations`);
     await page.waitForSelector('table.allocs tbody tr[data-id]', { timeout: 120_000 });
     const first = Date.now() - t0;
-    await page.waitForFunction(
-      () => {
-        const c = document.querySelector('.count-line');
-        return c && !c.querySelector('.still-loading') && /of \d/.test(c.textContent);
-      },
-      null,
-      { timeout: 300_000, polling: 50 },
-    );
+    await wholeListShown(page);
     const all = Date.now() - t0;
     const rows = Number((await page.locator('.count-line').textContent()).match(/of ([\d,]+)/)[1].replace(/,/g, ''));
     return { first, all, requests, rows };
   } finally {
     await context.close();
   }
+}
+
+/** Wait until the list's count line shows the whole list (no longer "more are loading"). */
+async function wholeListShown(page) {
+  await page.waitForFunction(
+    () => {
+      const c = document.querySelector('.count-line');
+      return c && !c.querySelector('.still-loading') && /of \d/.test(c.textContent);
+    },
+    null,
+    { timeout: 300_000, polling: 50 },
+  );
 }
 
 /**
@@ -527,11 +532,8 @@ async function liveChange(id, stream) {
     if (!stream) await page.route((u) => u.pathname === '/v1/event/stream', (route) => route.fulfill({ status: 404, body: 'no event stream' }));
     await page.goto(`http://${HOST}:${DOUBLE_PORT}/ui/index.html?source=/#/allocations`);
     const row = page.locator(`table.allocs tbody tr[data-id="${id}"]`);
+    await wholeListShown(page);
     // The row may be outside the rendered window: search for it.
-    await page.waitForFunction(() => {
-      const c = document.querySelector('.count-line');
-      return c && !c.querySelector('.still-loading') && /of \d/.test(c.textContent);
-    }, null, { timeout: 300_000, polling: 50 });
     await page.locator('#search').fill(id);
     await row.locator('.badge.st-running').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(stream ? 1500 : 500); // the stream (or the blocking query) is open
