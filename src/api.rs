@@ -223,12 +223,13 @@ pub async fn get_with(
     timeout_ms: Option<u32>,
     on_progress: &dyn Fn(Progress),
 ) -> Result<Fetched, FetchError> {
-    get_into(url, token, abort, timeout_ms, on_progress, None).await
+    get_into(url, token, abort, timeout_ms, on_progress, None, true).await
 }
 
 /// `get_with`, handing each chunk of the body to `on_chunk` as it arrives instead of
 /// collecting it: the returned `Fetched` has an empty `bytes`. For bodies too large to hold
-/// whole (a list of 100,000 allocations), decoded as they stream in.
+/// whole (a list of 100,000 allocations), decoded as they stream in. The size limit still
+/// holds, counted as the bytes arrive (a compressed answer has no Content-Length).
 pub async fn get_streaming(
     url: &str,
     token: Option<&str>,
@@ -237,7 +238,18 @@ pub async fn get_streaming(
     on_progress: &dyn Fn(Progress),
     on_chunk: &mut dyn FnMut(&[u8], Option<u64>),
 ) -> Result<Fetched, FetchError> {
-    get_into(url, token, abort, timeout_ms, on_progress, Some(on_chunk)).await
+    get_into(url, token, abort, timeout_ms, on_progress, Some(on_chunk), true).await
+}
+
+/// An event stream: chunks to `on_chunk` as they arrive, for as long as the server keeps
+/// the response open, with no timeout and no size limit (it is never held whole).
+pub async fn get_event_stream(
+    url: &str,
+    token: Option<&str>,
+    abort: Option<&web_sys::AbortController>,
+    on_chunk: &mut dyn FnMut(&[u8], Option<u64>),
+) -> Result<Fetched, FetchError> {
+    get_into(url, token, abort, None, &|_| {}, Some(on_chunk), false).await
 }
 
 /// Where a body's chunks go when it is streamed rather than collected.
@@ -251,6 +263,7 @@ async fn get_into(
     timeout_ms: Option<u32>,
     on_progress: &dyn Fn(Progress),
     on_chunk: ChunkSink<'_>,
+    limit: bool,
 ) -> Result<Fetched, FetchError> {
     use web_sys::AbortSignal;
     let signal = match (abort, timeout_ms) {
@@ -261,7 +274,7 @@ async fn get_into(
         (None, Some(ms)) => Some(AbortSignal::timeout_with_u32(ms)),
         (None, None) => None,
     };
-    let result = send(url, token, signal.as_ref(), on_progress, on_chunk).await;
+    let result = send(url, token, signal.as_ref(), on_progress, on_chunk, limit).await;
     match (result, signal) {
         (Err(e), Some(sig)) if sig.aborted() => {
             let reason = js_sys::Reflect::get(&sig.reason(), &"name".into()).ok().and_then(|v| v.as_string());
@@ -295,6 +308,7 @@ async fn send(
     signal: Option<&web_sys::AbortSignal>,
     on_progress: &dyn Fn(Progress),
     on_chunk: ChunkSink<'_>,
+    limit: bool,
 ) -> Result<Fetched, FetchError> {
     let mut req = gloo_net::http::Request::get(url);
     if let Some(t) = token.filter(|t| !t.is_empty()) {
@@ -309,11 +323,18 @@ async fn send(
         return Err(FetchError::http(url, resp.status(), &resp.status_text(), &body));
     }
     let next_token = headers.get("X-Nomad-NextToken").filter(|t| !t.is_empty());
-    let total = headers.get("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
+    // Nomad compresses whatever the browser accepts, and sends no Content-Length then
+    // (docs/nomad-live.md, "Compression"); a Content-Length with Content-Encoding counts the
+    // compressed bytes, while the body read below is already decompressed.
+    let compressed =
+        headers.get("Content-Encoding").is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
+    let total =
+        headers.get("Content-Length").and_then(|v| v.trim().parse::<u64>().ok()).filter(|_| !compressed);
     if let Some(t) = total.filter(|t| *t > MAX_BODY_BYTES) {
         return Err(FetchError { url: url.to_owned(), kind: FetchErrorKind::TooLarge { bytes: t } });
     }
-    let bytes = read_body(url, resp.body(), total, on_progress, on_chunk).await?;
+    let limit = limit.then_some(MAX_BODY_BYTES);
+    let bytes = read_body(url, resp.body(), total, limit, on_progress, on_chunk).await?;
     Ok(Fetched { bytes, nomad_index, next_token })
 }
 
@@ -323,6 +344,7 @@ async fn read_body(
     url: &str,
     body: Option<web_sys::ReadableStream>,
     total: Option<u64>,
+    limit: Option<u64>,
     on_progress: &dyn Fn(Progress),
     mut on_chunk: ChunkSink<'_>,
 ) -> Result<Vec<u8>, FetchError> {
@@ -351,8 +373,7 @@ async fn read_body(
         let value = js_sys::Reflect::get(&result, &"value".into()).unwrap_or_default();
         let chunk = js_sys::Uint8Array::new(&value);
         let n = chunk.length() as usize;
-        // A streamed body is not held whole, so only a collected one has the size limit.
-        if !streaming && received + n as u64 > MAX_BODY_BYTES {
+        if limit.is_some_and(|l| received + n as u64 > l) {
             let _ = reader.cancel();
             return Err(FetchError {
                 url: url.to_owned(),
@@ -378,6 +399,8 @@ async fn read_body(
             on_progress(Progress { received: reported, total });
         }
     }
+    // Grown without a size hint, the buffer may hold up to twice what arrived.
+    buf.shrink_to_fit();
     Ok(buf)
 }
 

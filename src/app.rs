@@ -191,7 +191,8 @@ pub struct AppRootProps {
 pub fn AppRoot(props: &AppRootProps) -> Html {
     let store = use_reducer({
         let (source, connection) = (props.source.clone(), props.connection.clone());
-        move || Store::new(source).with_connection(connection)
+        let resync_ms = props.config.resync_ms();
+        move || Store::new(source).with_connection(connection).with_resync_ms(resync_ms)
     });
     let panel_open = use_state(|| false);
     let open_panel = {

@@ -1,16 +1,22 @@
-//! Keeping views current. A live Nomad agent answers with `X-Nomad-Index`; each view then
-//! long-polls its one resource with `?index=<last>&wait=5m` (a blocking query), resets the
-//! index when it goes backwards (a restored cluster), backs off exponentially on errors, and
-//! stops when the view is left. A static snapshot has no index and is fetched once. The
-//! cluster-wide list is paginated (`per_page`, `next_token`), and rows show as pages arrive.
+//! Keeping views current: the thin async driver around `allocscope_model::live_sync`, which
+//! makes every decision (when to read, follow, back off, re-sync; see its module docs). The
+//! driver runs the machine's commands (reads, the event stream, timers, store updates) as
+//! tasks that report back on one channel, and feeds each outcome to the machine. A static
+//! snapshot has no index and is fetched once. The cluster-wide list is paginated
+//! (`per_page`, `next_token`), and rows show as pages arrive.
 
 use crate::api::{self, FetchError, FetchErrorKind, Fetched, Progress};
 use crate::store::{
     local_alloc, local_list, use_store, Action, AllocData, Entry, ListData, Shared, StoreContext,
 };
-use allocscope_model::live_events::EventStreamReader;
+use allocscope_model::live_events::{EventStreamReader, StreamItem};
+use allocscope_model::live_sync::{
+    Command, Held, Input, Known as SyncKnown, LiveSync, Policy, ReadFailure, StreamEnd, SyncStatus, ViewKind,
+};
 use allocscope_model::stream::ListStream;
 use allocscope_model::{decode, paths, Allocation, DecodeOptions};
+use futures::channel::mpsc::{unbounded, UnboundedSender};
+use futures::StreamExt;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -32,9 +38,6 @@ const WAIT: &str = "5m";
 /// Above `wait` plus Nomad's jitter (wait/16).
 const BLOCKING_TIMEOUT_MS: u32 = 330_000;
 const FIRST_LOAD_TIMEOUT_MS: u32 = 30_000;
-/// Never start two polls of one view closer than this, whatever the server does.
-const MIN_POLL_INTERVAL_MS: u32 = 1_000;
-const MAX_BACKOFF_MS: u32 = 30_000;
 
 /// What the header shows about the data's freshness.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -43,10 +46,13 @@ pub enum LiveStatus {
     Idle,
     /// A static snapshot: fetched once, never polled.
     Snapshot,
-    /// Blocking queries are running; `updated` is the browser time (ms) of the last answer.
+    /// The view is current; `updated` is the browser time (ms) of the last answer.
     Live {
         updated: f64,
     },
+    /// A list on screen is being read again because a change may have been missed (or for
+    /// the periodic re-sync): what is shown may be behind until it is in.
+    Resyncing,
     /// The last request failed; the next try is after `retry_in_ms`.
     Reconnecting {
         attempt: u32,
@@ -55,29 +61,58 @@ pub enum LiveStatus {
     Paused,
 }
 
-/// Exponential backoff: 1 s, 2 s, 4 s, … up to 30 s.
-pub fn backoff_ms(failures: u32) -> u32 {
-    1000u32.saturating_mul(1 << failures.saturating_sub(1).min(5)).min(MAX_BACKOFF_MS)
+impl LiveStatus {
+    fn of(s: SyncStatus) -> LiveStatus {
+        match s {
+            SyncStatus::Live => LiveStatus::Live { updated: now_ms() },
+            SyncStatus::Resyncing => LiveStatus::Resyncing,
+            SyncStatus::Reconnecting { attempt, retry_in_ms } => {
+                LiveStatus::Reconnecting { attempt, retry_in_ms }
+            }
+            SyncStatus::Snapshot => LiveStatus::Snapshot,
+            SyncStatus::Idle => LiveStatus::Idle,
+        }
+    }
 }
 
-/// One running poll loop; dropping the view stops it and aborts its request.
+/// What a loop's tasks report to it.
+enum Msg {
+    Input(Input),
+    /// From the event stream opened as the `n`-th subscription: dropped when a newer one
+    /// has replaced it.
+    Stream(u32, Input),
+    /// The view went away.
+    Stopped,
+}
+
+/// One running loop; dropping the view stops it and aborts its requests.
 #[derive(Default)]
 struct Poll {
     stopped: Cell<bool>,
-    current: RefCell<Option<web_sys::AbortController>>,
+    read: RefCell<Option<web_sys::AbortController>>,
+    stream: RefCell<Option<web_sys::AbortController>>,
+    wake: RefCell<Option<UnboundedSender<Msg>>>,
 }
 
 impl Poll {
     fn stop(&self) {
         self.stopped.set(true);
-        if let Some(c) = self.current.borrow_mut().take() {
-            c.abort();
+        for slot in [&self.read, &self.stream] {
+            if let Some(c) = slot.borrow_mut().take() {
+                c.abort();
+            }
+        }
+        if let Some(tx) = self.wake.borrow_mut().take() {
+            let _ = tx.unbounded_send(Msg::Stopped);
         }
     }
 
-    fn controller(&self) -> Option<web_sys::AbortController> {
+    /// A new controller for the read, or the stream (aborting the one it replaces).
+    fn controller(slot: &RefCell<Option<web_sys::AbortController>>) -> Option<web_sys::AbortController> {
         let c = web_sys::AbortController::new().ok()?;
-        *self.current.borrow_mut() = Some(c.clone());
+        if let Some(old) = slot.borrow_mut().replace(c.clone()) {
+            old.abort();
+        }
         Some(c)
     }
 }
@@ -98,17 +133,15 @@ enum Target {
 
 async fn fetch_once(
     store: &StoreContext,
-    poll: &Poll,
+    ctl: Option<&web_sys::AbortController>,
     path: &str,
     extra: &[(&str, String)],
     timeout: u32,
     progress: &dyn Fn(Progress),
 ) -> Result<(String, Fetched), FetchError> {
     let url = store.0.url_with(path, extra);
-    let ctl = poll.controller();
     let fetched =
-        api::get_with(&url, store.0.connection.token.as_deref(), ctl.as_ref(), Some(timeout), progress)
-            .await?;
+        api::get_with(&url, store.0.connection.token.as_deref(), ctl, Some(timeout), progress).await?;
     Ok((url, fetched))
 }
 
@@ -116,50 +149,61 @@ async fn fetch_once(
 /// body the streaming decoder could not read (so `decode` says exactly what is wrong).
 async fn fetch_list_whole(
     store: &StoreContext,
-    poll: &Poll,
+    ctl: Option<&web_sys::AbortController>,
     path: &str,
     extra: &[(&str, String)],
     timeout: u32,
     progress: &dyn Fn(Progress),
 ) -> Result<(Fetched, Vec<Allocation>), FetchError> {
-    let (url, fetched) = fetch_once(store, poll, path, extra, timeout, progress).await?;
+    let (url, fetched) = fetch_once(store, ctl, path, extra, timeout, progress).await?;
     let allocs = decode(&fetched.bytes, DecodeOptions::STRICT)
         .map_err(|e| FetchError::decode(&url, e, &fetched.bytes))?
         .allocations;
     Ok((fetched, allocs))
 }
 
-/// Whether an error may go away by itself (a server or network failure), as opposed to one
-/// that needs the user (a wrong path, a missing token, bad data).
-fn transient(e: &FetchError) -> bool {
+/// How a read failed, for the machine.
+fn failure(e: &FetchError) -> ReadFailure {
     match e.kind {
-        FetchErrorKind::Network(_) => true,
-        FetchErrorKind::Http { status, .. } => status >= 500 || status == 408 || status == 429,
-        _ => false,
+        FetchErrorKind::Cancelled => ReadFailure::Cancelled,
+        FetchErrorKind::Network(_) => ReadFailure::Network,
+        FetchErrorKind::Http { status, .. } => ReadFailure::Status(status),
+        _ => ReadFailure::Unusable,
     }
 }
 
 /// What the store already holds for a view: nothing, a snapshot's data, or live data at an
-/// index (the loop then starts blocking from there instead of fetching again).
+/// index (the loop then starts from there instead of fetching again).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Known {
-    Nothing,
-    Snapshot,
-    Live(u64),
-}
+struct Known(SyncKnown);
 
 impl Known {
     /// From the index of the data held, if any (`None` inside: a snapshot's data).
     fn of(held: Option<Option<u64>>) -> Known {
-        match held {
-            None => Known::Nothing,
-            Some(None) => Known::Snapshot,
-            Some(Some(n)) => Known::Live(n),
-        }
+        Known(match held {
+            None => SyncKnown::Nothing,
+            Some(None) => SyncKnown::Snapshot,
+            Some(Some(n)) => SyncKnown::Live(n),
+        })
     }
 }
 
-async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) {
+/// The loop's shared parts, handed to the tasks it starts.
+#[derive(Clone)]
+struct Driver {
+    store: StoreContext,
+    poll: Rc<Poll>,
+    target: Target,
+    tx: UnboundedSender<Msg>,
+    /// Updates from the stream not yet folded into the list.
+    held: Rc<RefCell<Held>>,
+    /// The IDs of the list last read (and changed since), to tell placements apart.
+    ids: Rc<RefCell<HashSet<String>>>,
+    /// Which subscription is current.
+    generation: Rc<Cell<u32>>,
+}
+
+async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known, resync_ms: f64) {
     let dispatch = store.0.dispatcher();
     // An opened file answers from memory, once.
     if let Some(local) = &store.0.local {
@@ -170,45 +214,116 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
         dispatch.dispatch(Action::Live(LiveStatus::Snapshot));
         return;
     }
-    let mut index: u64 = match known {
-        Known::Snapshot => {
-            dispatch.dispatch(Action::Live(LiveStatus::Snapshot));
-            return;
+    let kind = match &target {
+        Target::List(path) => ViewKind::List { follow: paths::list_events(path, 1).is_some() },
+        Target::Alloc(_) => ViewKind::Alloc,
+    };
+    let mut machine = LiveSync::new(kind, Policy { resync_ms, ..Policy::default() });
+    let (tx, mut rx) = unbounded::<Msg>();
+    *poll.wake.borrow_mut() = Some(tx.clone());
+    let ids = match &target {
+        Target::List(path) => {
+            store.0.list(path).data.map(|d| d.allocs.iter().map(|a| a.id.clone()).collect())
         }
-        Known::Live(n) => n,
-        Known::Nothing => 0,
+        Target::Alloc(_) => None,
     };
-    let mut failures: u32 = 0;
-    let mut last_start = 0.0;
-    // Rows are on screen (held when the loop started, or loaded since): a reload (a retry
-    // after a failure, a refresh) replaces them once complete, never with a partial list.
-    let mut rows_shown = match &target {
-        Target::List(path) => store.0.list(path).data.is_some(),
-        Target::Alloc(_) => false,
+    let driver = Driver {
+        store,
+        poll: poll.clone(),
+        target,
+        tx,
+        held: Rc::default(),
+        ids: Rc::new(RefCell::new(ids.unwrap_or_default())),
+        generation: Rc::default(),
     };
-    // Automatic retries are for a source known to be a live agent; a first load that fails
-    // waits for the user's Retry (it may be a wrong URL or a static host).
-    let mut seen_live = index > 0;
-    // The allocations of the list last read, and whether the agent's event stream can keep
-    // it current (until it answers with an error status, garbles or holds back the stream).
-    let mut list_ids: HashSet<String> = HashSet::new();
-    let mut events_usable = true;
+    let mut commands = machine.step(Input::Start(known.0), now_ms());
     loop {
+        for c in commands.drain(..) {
+            driver.run(c);
+        }
+        if machine.is_stopped() || poll.stopped.get() {
+            break;
+        }
+        let input = match rx.next().await {
+            None | Some(Msg::Stopped) => break,
+            Some(Msg::Input(i)) => i,
+            Some(Msg::Stream(n, i)) if n == driver.generation.get() => i,
+            Some(Msg::Stream(..)) => continue,
+        };
         if poll.stopped.get() {
-            return;
+            break;
         }
-        let since = now_ms() - last_start;
-        if since < MIN_POLL_INTERVAL_MS as f64 {
-            api::sleep(MIN_POLL_INTERVAL_MS - since as u32).await;
+        commands = machine.step(input, now_ms());
+    }
+    if let Some(c) = poll.stream.borrow_mut().take() {
+        c.abort();
+    }
+}
+
+impl Driver {
+    fn send(&self, input: Input) {
+        let _ = self.tx.unbounded_send(Msg::Input(input));
+    }
+
+    fn run(&self, command: Command) {
+        let dispatch = self.store.0.dispatcher();
+        match command {
+            Command::Read { blocking_from, resync } => {
+                let d = self.clone();
+                wasm_bindgen_futures::spawn_local(async move { d.read(blocking_from, resync).await });
+            }
+            Command::Subscribe { index } => {
+                let generation = self.generation.get().wrapping_add(1);
+                self.generation.set(generation);
+                let d = self.clone();
+                wasm_bindgen_futures::spawn_local(async move { d.follow(index, generation).await });
+            }
+            Command::CloseStream => {
+                self.generation.set(self.generation.get().wrapping_add(1));
+                if let Some(c) = self.poll.stream.borrow_mut().take() {
+                    c.abort();
+                }
+            }
+            Command::Apply => {
+                let Target::List(path) = &self.target else { return };
+                let updates = self.held.borrow_mut().take();
+                if !updates.is_empty() {
+                    dispatch.dispatch(Action::ListUpdates(path.clone(), updates));
+                    dispatch.dispatch(Action::Live(LiveStatus::Live { updated: now_ms() }));
+                }
+            }
+            Command::WakeAt(at) => {
+                let tx = self.tx.clone();
+                let wait = (at - now_ms()).max(0.0).min(u32::MAX as f64) as u32;
+                wasm_bindgen_futures::spawn_local(async move {
+                    api::sleep(wait).await;
+                    let _ = tx.unbounded_send(Msg::Input(Input::Tick));
+                });
+            }
+            Command::Status(s) => dispatch.dispatch(Action::Live(LiveStatus::of(s))),
+            Command::Gone => {
+                if let Target::Alloc(id) = &self.target {
+                    dispatch.dispatch(Action::Gone(id.clone()));
+                }
+            }
+            Command::Stop => {}
         }
-        last_start = now_ms();
+    }
+
+    /// One read: a list's every page, or the allocation. Reports `FirstPage` (lists) and
+    /// `ReadDone`.
+    async fn read(&self, blocking_from: Option<u64>, resync: bool) {
+        let dispatch = self.store.0.dispatcher();
         let mut extra: Vec<(&str, String)> = Vec::new();
-        if index > 0 {
-            extra.push(("index", index.to_string()));
+        if let Some(n) = blocking_from {
+            // An agent that never wrote an allocation answers index 0, and `index=0` would not
+            // block (docs/nomad-live.md, "Blocking queries"): ask from 1 at least.
+            extra.push(("index", n.max(1).to_string()));
             extra.push(("wait", WAIT.to_owned()));
         }
-        let timeout = if index > 0 { BLOCKING_TIMEOUT_MS } else { FIRST_LOAD_TIMEOUT_MS };
-        let outcome = match &target {
+        let timeout = if blocking_from.is_some() { BLOCKING_TIMEOUT_MS } else { FIRST_LOAD_TIMEOUT_MS };
+        let ctl = Poll::controller(&self.poll.read);
+        match &self.target {
             Target::List(path) => {
                 let paged = path.split('?').next() == Some("v1/allocations");
                 if paged {
@@ -218,195 +333,113 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known) 
                     let (d, p) = (dispatch.clone(), path.clone());
                     move |pr: Progress| d.dispatch(Action::ListProgress(p.clone(), pr))
                 };
-                let partial = !rows_shown;
-                load_list(&store, &poll, path, &extra, timeout, &progress, paged, partial).await.map(
-                    |(index, ids)| {
-                        list_ids = ids;
-                        index
-                    },
+                // Rows on screen (a re-sync, a retry) stay whole until the new list is in.
+                let partial = !resync && self.store.0.list(path).data.is_none();
+                self.held.borrow_mut().read_started();
+                let first_page = |index: Option<u64>| self.send(Input::FirstPage { index });
+                let read = load_list(
+                    &self.store,
+                    ctl.as_ref(),
+                    path,
+                    &extra,
+                    timeout,
+                    &progress,
+                    paged,
+                    partial,
+                    &first_page,
                 )
-            }
-            Target::Alloc(id) => {
-                let path = paths::allocation(id);
-                match fetch_once(&store, &poll, &path, &extra, timeout, &|_| {}).await {
-                    Ok((url, f)) => AllocData::decode(&url, &f).map(|d| {
-                        dispatch.dispatch(Action::AllocDone(id.clone(), Ok(d)));
-                        f.nomad_index
-                    }),
-                    Err(e) => Err(e),
-                }
-            }
-        };
-        if poll.stopped.get() {
-            return;
-        }
-        match outcome {
-            Ok(None) => {
-                dispatch.dispatch(Action::Live(LiveStatus::Snapshot));
-                return;
-            }
-            Ok(Some(n)) => {
-                failures = 0;
-                seen_live = true;
-                rows_shown = true;
-                dispatch.dispatch(Action::Live(LiveStatus::Live { updated: now_ms() }));
-                // A lower index means the cluster's state was restored: start over.
-                index = if n < index { 0 } else { n };
-                // A list is kept current from the event stream, where the agent has one: a
-                // change then costs one event, not the whole list again. When the stream
-                // ends, the blocking query below reads the list again (at once, when
-                // anything changed since `n`).
-                let events = match &target {
-                    Target::List(path) if events_usable => paths::list_events(path, n).map(|e| (path, e)),
-                    _ => None,
-                };
-                if let Some((path, events_path)) = events {
-                    match follow_events(&store, &poll, path, &events_path, &list_ids).await {
-                        Followed::Cancelled => return,
-                        Followed::Unavailable => events_usable = false,
-                        Followed::Reload => {}
+                .await;
+                match read {
+                    Ok((index, allocs)) => {
+                        let (applied, missed) = self.held.borrow_mut().read_done(&allocs);
+                        *self.ids.borrow_mut() = applied.allocations.iter().map(|a| a.id.clone()).collect();
+                        let data = ListData::new(applied.allocations, index);
+                        dispatch.dispatch(Action::ListDone(path.clone(), Ok(Shared::new(data))));
+                        self.send(Input::ReadDone { result: Ok(index), missed: missed > 0 });
+                    }
+                    Err(e) => {
+                        self.held.borrow_mut().read_failed();
+                        let f = failure(&e);
+                        if f != ReadFailure::Cancelled {
+                            dispatch.dispatch(Action::ListDone(path.clone(), Err(e)));
+                        }
+                        self.send(Input::ReadDone { result: Err(f), missed: false });
                     }
                 }
             }
-            Err(e) if e.kind == FetchErrorKind::Cancelled => return,
-            Err(e) => {
-                failures += 1;
-                let again = seen_live && transient(&e);
-                match &target {
-                    Target::List(path) => dispatch.dispatch(Action::ListDone(path.clone(), Err(e))),
-                    Target::Alloc(id) => dispatch.dispatch(Action::AllocDone(id.clone(), Err(e))),
+            Target::Alloc(id) => {
+                let path = paths::allocation(id);
+                let read = fetch_once(&self.store, ctl.as_ref(), &path, &extra, timeout, &|_| {})
+                    .await
+                    .and_then(|(url, f)| AllocData::decode(&url, &f).map(|d| (d, f.nomad_index)));
+                match read {
+                    Ok((data, index)) => {
+                        dispatch.dispatch(Action::AllocDone(id.clone(), Ok(data)));
+                        self.send(Input::ReadDone { result: Ok(index), missed: false });
+                    }
+                    Err(e) => {
+                        let f = failure(&e);
+                        if f != ReadFailure::Cancelled {
+                            dispatch.dispatch(Action::AllocDone(id.clone(), Err(e)));
+                        }
+                        self.send(Input::ReadDone { result: Err(f), missed: false });
+                    }
                 }
-                if !again {
-                    // Retrying by itself would not help; the Retry button restarts the loop.
-                    dispatch.dispatch(Action::Live(LiveStatus::Idle));
-                    return;
-                }
-                // The retry asks without `index`: a blocking query would wait for the next change
-                // (minutes) before showing that the agent is back.
-                index = 0;
-                let wait = backoff_ms(failures);
-                dispatch.dispatch(Action::Live(LiveStatus::Reconnecting {
-                    attempt: failures,
-                    retry_in_ms: wait,
-                }));
-                api::sleep(wait).await;
             }
         }
     }
-}
 
-/// How following a list through the event stream ended.
-enum Followed {
-    /// The agent answered the stream with an error status (Nomad before 1.0, the event
-    /// broker disabled, a token without the right), or what arrived was not an event
-    /// stream: keep the list current with blocking queries instead.
-    Unavailable,
-    /// The list must be read again: a new allocation appeared (a payload lacks what a list
-    /// entry holds), or the stream ended or broke.
-    Reload,
-    /// The view went away.
-    Cancelled,
-}
-
-/// Changes from the event stream are applied at most this often: each application copies
-/// the list and indexes it again.
-const APPLY_EVENTS_EVERY_MS: f64 = 1000.0;
-/// Nomad sends a heartbeat every 30 s. A stream silent for longer is held back on the way
-/// (a buffering proxy), so changes would show late or never: blocking queries instead.
-const EVENTS_SILENCE_MS: f64 = 75_000.0;
-
-/// Keep the list at `path` current from the event stream at `events_path` until the stream
-/// ends, a new allocation appears, or the view goes away. `ids`: the list's allocations.
-async fn follow_events(
-    store: &StoreContext,
-    poll: &Rc<Poll>,
-    path: &str,
-    events_path: &str,
-    ids: &HashSet<String>,
-) -> Followed {
-    let url = store.0.url(events_path);
-    let dispatch = store.0.dispatcher();
-    let pending: Rc<RefCell<Vec<Allocation>>> = Rc::default();
-    let last_applied = Rc::new(Cell::new(0.0));
-    let apply_scheduled = Rc::new(Cell::new(false));
-    let apply = {
-        let (pending, last_applied, dispatch, path) =
-            (pending.clone(), last_applied.clone(), dispatch.clone(), path.to_owned());
-        Rc::new(move || {
-            let batch = std::mem::take(&mut *pending.borrow_mut());
-            if !batch.is_empty() {
-                last_applied.set(now_ms());
-                dispatch.dispatch(Action::ListUpdates(path.clone(), batch));
-                dispatch.dispatch(Action::Live(LiveStatus::Live { updated: now_ms() }));
+    /// Follow the event stream from `index`, holding its updates, until it ends or is closed.
+    async fn follow(&self, index: u64, generation: u32) {
+        let Target::List(path) = &self.target else { return };
+        let Some(events_path) = paths::list_events(path, index) else { return };
+        let url = self.store.0.url(&events_path);
+        let report = |input: Input| {
+            let _ = self.tx.unbounded_send(Msg::Stream(generation, input));
+        };
+        let ctl = Poll::controller(&self.poll.stream);
+        let mut reader = EventStreamReader::new();
+        let mut garbled = false;
+        let mut on_chunk = |chunk: &[u8], _total: Option<u64>| {
+            if garbled {
+                return;
             }
-        })
-    };
-    let mut reader = EventStreamReader::new();
-    let mut reload = false;
-    let mut broken = false;
-    let ctl = poll.controller();
-    let (last_bytes, silent, ended) =
-        (Rc::new(Cell::new(now_ms())), Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
-    {
-        let (last_bytes, silent, ended, ctl) =
-            (last_bytes.clone(), silent.clone(), ended.clone(), ctl.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            while !ended.get() {
-                api::sleep(15_000).await;
-                if !ended.get() && now_ms() - last_bytes.get() > EVENTS_SILENCE_MS {
-                    silent.set(true);
+            match reader.feed(chunk) {
+                Ok(items) => {
+                    for item in items {
+                        match item {
+                            StreamItem::Heartbeat => report(Input::Heartbeat),
+                            StreamItem::Events { index, allocations } => {
+                                let unknown = {
+                                    let ids = self.ids.borrow();
+                                    allocations.iter().any(|a| !ids.contains(&a.id))
+                                };
+                                self.held.borrow_mut().hold(allocations);
+                                report(Input::Frame { index, unknown });
+                            }
+                        }
+                    }
+                }
+                Err(_) => {
+                    // Something between the agent and the browser changed the stream.
+                    garbled = true;
                     if let Some(c) = &ctl {
                         c.abort();
                     }
                 }
             }
-        });
-    }
-    let mut on_chunk = |chunk: &[u8], _total: Option<u64>| {
-        last_bytes.set(now_ms());
-        if reload || broken {
-            return;
-        }
-        match reader.feed(chunk) {
-            Ok(updates) if updates.iter().any(|a| !ids.contains(&a.id)) => reload = true,
-            Ok(updates) if updates.is_empty() => return,
-            Ok(updates) => pending.borrow_mut().extend(updates),
-            Err(_) => broken = true,
-        }
-        if reload || broken {
-            if let Some(c) = &ctl {
-                c.abort();
-            }
-            return;
-        }
-        let wait = APPLY_EVENTS_EVERY_MS - (now_ms() - last_applied.get());
-        if wait <= 0.0 {
-            apply();
-        } else if !apply_scheduled.replace(true) {
-            let (apply, scheduled, poll) = (apply.clone(), apply_scheduled.clone(), poll.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                api::sleep(wait as u32).await;
-                scheduled.set(false);
-                if !poll.stopped.get() {
-                    apply();
-                }
-            });
-        }
-    };
-    let token = store.0.connection.token.clone();
-    let result = api::get_streaming(&url, token.as_deref(), ctl.as_ref(), None, &|_| {}, &mut on_chunk).await;
-    ended.set(true);
-    if poll.stopped.get() {
-        return Followed::Cancelled;
-    }
-    apply();
-    match result {
-        _ if reload => Followed::Reload,
-        // Something between the agent and the browser changed or held back the stream: do
-        // without it.
-        _ if broken || silent.get() => Followed::Unavailable,
-        Err(FetchError { kind: FetchErrorKind::Http { .. }, .. }) => Followed::Unavailable,
-        _ => Followed::Reload,
+        };
+        let token = self.store.0.connection.token.clone();
+        let result = api::get_event_stream(&url, token.as_deref(), ctl.as_ref(), &mut on_chunk).await;
+        let end = match result {
+            _ if garbled => StreamEnd::Garbled,
+            Ok(_) => StreamEnd::Closed,
+            Err(FetchError { kind: FetchErrorKind::Http { status, .. }, .. }) => StreamEnd::Refused(status),
+            Err(FetchError { kind: FetchErrorKind::Cancelled, .. }) => return,
+            Err(FetchError { kind: FetchErrorKind::Decode { .. }, .. }) => StreamEnd::Garbled,
+            Err(_) => StreamEnd::Broken,
+        };
+        report(Input::StreamEnded(end));
     }
 }
 
@@ -418,7 +451,7 @@ const FIRST_ROWS: usize = 50;
 /// whole, so `decode` can say exactly what is wrong with it (or read its other form).
 async fn fetch_list_streaming(
     store: &StoreContext,
-    poll: &Poll,
+    ctl: Option<&web_sys::AbortController>,
     path: &str,
     extra: &[(&str, String)],
     timeout: u32,
@@ -438,11 +471,10 @@ async fn fetch_list_streaming(
         let first = ListData::partial(stream.allocations().to_vec(), None);
         dispatch.dispatch(Action::ListDone(path.to_owned(), Ok(Shared::new(first))));
     };
-    let ctl = poll.controller();
     let fetched = api::get_streaming(
         &url,
         store.0.connection.token.as_deref(),
-        ctl.as_ref(),
+        ctl,
         Some(timeout),
         progress,
         &mut on_chunk,
@@ -450,41 +482,40 @@ async fn fetch_list_streaming(
     .await?;
     match stream.finish() {
         Ok(allocs) => Ok((fetched, allocs)),
-        Err(_) => fetch_list_whole(store, poll, path, extra, timeout, progress).await,
+        Err(_) => fetch_list_whole(store, ctl, path, extra, timeout, progress).await,
     }
 }
 
 /// Fetch a list (every page of it); returns the index (`None` for a static snapshot) and
-/// the IDs of the allocations in it.
+/// the allocations. `first_page` is told the first page's index as soon as it is in, so the
+/// event stream can be opened there while the other pages are read.
 /// `partial`: show rows before the whole list is in (when none are on screen yet).
 #[allow(clippy::too_many_arguments)]
 async fn load_list(
     store: &StoreContext,
-    poll: &Poll,
+    ctl: Option<&web_sys::AbortController>,
     path: &str,
     extra: &[(&str, String)],
     timeout: u32,
     progress: &dyn Fn(Progress),
     paged: bool,
     partial: bool,
-) -> Result<(Option<u64>, HashSet<String>), FetchError> {
+    first_page: &dyn Fn(Option<u64>),
+) -> Result<(Option<u64>, Vec<Allocation>), FetchError> {
     let dispatch = store.0.dispatcher();
     // A blocking query answers only when something changed, and then quickly; streaming is
     // for first loads, where a large list shows its first rows long before its last byte.
     let blocking = extra.iter().any(|(k, _)| *k == "index");
     let (first, mut allocs) = if blocking {
-        fetch_list_whole(store, poll, path, extra, timeout, progress).await?
+        fetch_list_whole(store, ctl, path, extra, timeout, progress).await?
     } else {
-        fetch_list_streaming(store, poll, path, extra, timeout, progress, partial).await?
+        fetch_list_streaming(store, ctl, path, extra, timeout, progress, partial).await?
     };
-    let url = store.0.url_with(path, extra);
     let index = first.nomad_index;
+    first_page(index);
     let mut next = if paged { first.next_token.clone() } else { None };
     let mut shown_at: Option<f64> = None;
     while let Some(token) = next.take() {
-        if poll.stopped.get() {
-            return Err(FetchError { url, kind: FetchErrorKind::Cancelled });
-        }
         // Rows show as pages arrive (marked as partial until the last page) on a first load;
         // a refresh keeps showing the whole previous list until the new one is complete.
         if partial && shown_at.is_none_or(|t| now_ms() - t >= SHOW_PAGES_EVERY_MS) {
@@ -496,13 +527,11 @@ async fn load_list(
         }
         let page_params = [("per_page", PAGE_SIZE.to_string()), ("next_token", token)];
         let (page, more) =
-            fetch_list_whole(store, poll, path, &page_params, FIRST_LOAD_TIMEOUT_MS, &|_| {}).await?;
+            fetch_list_whole(store, ctl, path, &page_params, FIRST_LOAD_TIMEOUT_MS, &|_| {}).await?;
         allocs.extend(more);
         next = page.next_token;
     }
-    let ids = allocs.iter().map(|a| a.id.clone()).collect();
-    dispatch.dispatch(Action::ListDone(path.to_owned(), Ok(Shared::new(ListData::new(allocs, index)))));
-    Ok((index, ids))
+    Ok((index, allocs))
 }
 
 /// Run a loop for `target` while the calling view is mounted (and not paused); returns a
@@ -510,6 +539,7 @@ async fn load_list(
 #[hook]
 fn use_poll(target: Option<Target>, known: Known) -> Callback<()> {
     let store = use_store();
+    let resync_ms = store.0.resync_ms;
     let generation = use_state(|| 0u32);
     let paused = store.0.paused;
     let epoch = store.0.epoch;
@@ -522,8 +552,8 @@ fn use_poll(target: Option<Target>, known: Known) -> Callback<()> {
             let poll = Rc::new(Poll::default());
             if let (Some(t), false) = (deps.0.clone(), deps.2) {
                 // A Retry (generation > 0) always fetches.
-                let start = if deps.1 > 0 { Known::Nothing } else { *latest.borrow() };
-                wasm_bindgen_futures::spawn_local(run(store, poll.clone(), t, start));
+                let start = if deps.1 > 0 { Known(SyncKnown::Nothing) } else { *latest.borrow() };
+                wasm_bindgen_futures::spawn_local(run(store, poll.clone(), t, start, resync_ms));
             }
             move || poll.stop()
         });
@@ -549,15 +579,4 @@ pub fn use_live_alloc(id: String) -> (Entry<Shared<AllocData>>, Callback<()>) {
     let known = Known::of(entry.data.as_ref().map(|d| d.nomad_index));
     let retry = use_poll(Some(Target::Alloc(id)), known);
     (entry, retry)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_a_cap() {
-        let b: Vec<u32> = (1..=8).map(backoff_ms).collect();
-        assert_eq!(b, vec![1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
-    }
 }

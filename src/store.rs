@@ -142,6 +142,8 @@ pub struct Store {
     /// Bumped whenever the data behind every view is replaced (a file opened or closed, a
     /// capture switched), so views load again from the new data.
     pub epoch: u32,
+    /// How often a followed live list is read again whole (`config.json`'s `resync_seconds`).
+    pub resync_ms: f64,
 }
 
 impl Store {
@@ -156,7 +158,13 @@ impl Store {
             local: None,
             reading: None,
             epoch: 0,
+            resync_ms: allocscope_model::config::DEFAULT_RESYNC_SECONDS as f64 * 1000.0,
         }
+    }
+
+    pub fn with_resync_ms(mut self, ms: f64) -> Store {
+        self.resync_ms = ms;
+        self
     }
 
     pub fn with_connection(mut self, mut connection: Connection) -> Store {
@@ -207,6 +215,9 @@ pub enum Action {
     ListDone(String, Result<Shared<ListData>, FetchError>),
     /// Allocations changed, from a live agent's event stream: applied to the list held.
     ListUpdates(String, Vec<Allocation>),
+    /// The agent no longer has this allocation (it answers 404 after it was seen live:
+    /// garbage-collected). Its page keeps the last state read; its rows leave every list.
+    Gone(String),
     AllocStarted(String),
     AllocDone(String, Result<Shared<AllocData>, FetchError>),
     /// Reading a file: progress, or why it failed (what is shown stays).
@@ -251,6 +262,24 @@ impl Reducible for Store {
                 }
                 let data = ListData::new(applied.allocations, held.nomad_index);
                 next.lists.entry(path).or_default().data = Some(Shared::new(data));
+            }
+            Action::Gone(id) => {
+                let mut changed = false;
+                for entry in next.lists.values_mut() {
+                    let Some(held) = &entry.data else { continue };
+                    if !held.allocs.iter().any(|a| a.id == id) {
+                        continue;
+                    }
+                    let kept: Vec<Allocation> = held.allocs.iter().filter(|a| a.id != id).cloned().collect();
+                    entry.data = Some(Shared::new(ListData {
+                        partial: held.partial,
+                        ..ListData::new(kept, held.nomad_index)
+                    }));
+                    changed = true;
+                }
+                if !changed {
+                    return self;
+                }
             }
             Action::AllocStarted(id) => next.allocs.entry(id).or_default().start(),
             Action::AllocDone(id, result) => next.allocs.entry(id).or_default().finish(result),

@@ -25,6 +25,7 @@ pub fn LiveIndicator() -> Html {
         LiveStatus::Idle => ("idle", "connecting…".to_owned()),
         LiveStatus::Snapshot => ("snapshot", "snapshot (static data)".to_owned()),
         LiveStatus::Live { updated } => ("live", format!("live · updated {}", clock_text(*updated))),
+        LiveStatus::Resyncing => ("resyncing", "re-syncing (reading the list again)…".to_owned()),
         LiveStatus::Reconnecting { attempt, retry_in_ms } => {
             ("reconnecting", format!("reconnecting (attempt {attempt}, next in {} s)", retry_in_ms / 1000))
         }

@@ -21,6 +21,20 @@ pub struct Config {
     /// Origins (`https://portal.example.com`) allowed to configure the app by `postMessage`
     /// when it runs in an iframe, and to receive its height and route.
     pub allowed_parent_origins: Vec<String>,
+    /// A live list that follows the agent's event stream is read again in full this often
+    /// (seconds; default 300, 0 never), which also drops allocations the cluster
+    /// garbage-collected: Nomad sends no event for that (docs/nomad-live.md).
+    pub resync_seconds: Option<u64>,
+}
+
+/// `resync_seconds` when `config.json` does not say.
+pub const DEFAULT_RESYNC_SECONDS: u64 = 300;
+
+impl Config {
+    /// The live lists' full re-read period, in milliseconds (0: never).
+    pub fn resync_ms(&self) -> f64 {
+        self.resync_seconds.unwrap_or(DEFAULT_RESYNC_SECONDS) as f64 * 1000.0
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +204,7 @@ mod tests {
   "source": "https://nomad.example.com:4646",
   "title": "Prod allocations",
   "namespace": "payments",
+  "resync_seconds": 60,
   "links": {
     "allocation": [{"label": "Metrics", "url": "https://grafana.example.com/d/x?var-alloc={alloc_id}&var-job={job_id}"}],
     "task": [{"label": "Logs", "url": "https://logs.example.com/?alloc={alloc_id}&task={task}&job={job_id}"}]
@@ -198,6 +213,10 @@ mod tests {
 }"#;
         let c = Config::parse(src).unwrap();
         assert_eq!(c.namespace.as_deref(), Some("payments"));
+        assert_eq!(c.resync_ms(), 60_000.0);
+        assert_eq!(Config::default().resync_ms(), 300_000.0);
+        let e = Config::parse(b"{\"resync_seconds\": \"5m\"}").unwrap_err();
+        assert_eq!(e.path, "$.resync_seconds");
         assert!(c.allows_origin("https://portal.example.com"));
         assert!(!c.allows_origin("https://evil.example.com"));
         let a = Allocation {

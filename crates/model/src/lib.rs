@@ -19,6 +19,7 @@ pub mod job;
 pub mod lenient;
 pub mod lineage;
 pub mod live_events;
+pub mod live_sync;
 pub mod message;
 pub mod metrics;
 pub mod opened;

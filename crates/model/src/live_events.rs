@@ -13,8 +13,24 @@ use crate::decode::{decode, DecodeError, DecodeErrorKind, DecodeOptions};
 use crate::eventmerge::take_changing_fields;
 use std::collections::HashMap;
 
-/// Reads an event stream's body as it arrives. (The stream is asked for the Allocation
-/// topic only, so every frame but a heartbeat holds allocations.)
+/// One line of an event stream.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StreamItem {
+    /// `{}`: Nomad sends one at once when the subscription starts, then every 30 s.
+    Heartbeat,
+    /// A frame: the events of one raft index (`Index`), and the allocations they carry
+    /// (none for events of other topics).
+    Events { index: u64, allocations: Vec<Allocation> },
+}
+
+/// The frame's own `Index`; its events are read by `decode`.
+#[derive(serde::Deserialize)]
+struct FrameIndex {
+    #[serde(rename = "Index", default)]
+    index: u64,
+}
+
+/// Reads an event stream's body as it arrives.
 #[derive(Debug, Default)]
 pub struct EventStreamReader {
     pending: Vec<u8>,
@@ -25,11 +41,10 @@ impl EventStreamReader {
         EventStreamReader::default()
     }
 
-    /// Take in the next bytes; returns the allocations of the events in the frames they
-    /// complete, in stream order (events of other topics hold none). A frame that is not
-    /// JSON, or an allocation that does not decode, is an error: the stream is not what it
-    /// should be.
-    pub fn feed(&mut self, chunk: &[u8]) -> Result<Vec<Allocation>, DecodeError> {
+    /// Take in the next bytes; returns the lines they complete, in stream order. A frame
+    /// that is not JSON, or an allocation that does not decode, is an error: the stream is
+    /// not what it should be.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<Vec<StreamItem>, DecodeError> {
         self.pending.extend_from_slice(chunk);
         let Some(end) = self.pending.iter().rposition(|&b| b == b'\n') else {
             return Ok(Vec::new());
@@ -38,15 +53,21 @@ impl EventStreamReader {
         let mut out = Vec::new();
         for line in complete.split(|&b| b == b'\n') {
             let text = std::str::from_utf8(line).unwrap_or("").trim();
-            if text.is_empty() || text == "{}" {
-                continue; // a heartbeat
+            if text.is_empty() {
+                continue;
             }
-            match decode(line, DecodeOptions::STRICT) {
-                Ok(d) => out.extend(d.allocations),
+            if text == "{}" {
+                out.push(StreamItem::Heartbeat);
+                continue;
+            }
+            let allocations = match decode(line, DecodeOptions::STRICT) {
+                Ok(d) => d.allocations,
                 // A frame of another topic: nothing for a list of allocations.
-                Err(e) if e.kind == DecodeErrorKind::NotAllocations => {}
+                Err(e) if e.kind == DecodeErrorKind::NotAllocations => Vec::new(),
                 Err(e) => return Err(e),
-            }
+            };
+            let index = serde_json::from_str::<FrameIndex>(text).map(|f| f.index).unwrap_or(0);
+            out.push(StreamItem::Events { index, allocations });
         }
         Ok(out)
     }
@@ -132,8 +153,20 @@ mod tests {
         for chunk in body.as_bytes().chunks(7) {
             got.extend(r.feed(chunk).unwrap());
         }
-        let seen: Vec<(&str, &str)> = got.iter().map(|a| (a.id.as_str(), a.client_status.as_str())).collect();
-        assert_eq!(seen, [("a", "running"), ("a", "failed"), ("b", "pending")]);
+        let seen: Vec<String> = got
+            .iter()
+            .map(|item| match item {
+                StreamItem::Heartbeat => "{}".to_owned(),
+                StreamItem::Events { index, allocations } => {
+                    let a: Vec<String> = allocations
+                        .iter()
+                        .map(|a| format!("{} {}", a.id, a.client_status.as_str()))
+                        .collect();
+                    format!("{index}: {}", a.join(", "))
+                }
+            })
+            .collect();
+        assert_eq!(seen, ["{}", "10: a running", "11: ", "{}", "12: a failed, b pending"]);
         // Nothing was held back: a frame without its newline waits for it.
         assert!(r.feed(frame(13, &[stub("c", "running", 13)]).trim_end().as_bytes()).unwrap().is_empty());
         assert_eq!(r.feed(b"\n").unwrap().len(), 1);

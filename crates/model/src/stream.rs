@@ -105,7 +105,13 @@ impl ListStream {
     pub fn finish(self) -> Result<Vec<Allocation>, NotAStreamableList> {
         let rest_is_blank = self.pending.iter().all(u8::is_ascii_whitespace);
         if self.state == State::Done && rest_is_blank {
-            Ok(self.allocations)
+            let mut list = self.allocations;
+            // Grown without a size hint (a compressed body has no Content-Length), or
+            // reserved from an estimate: give back what is more than an eighth over.
+            if list.capacity() - list.len() > list.len() / 8 {
+                list.shrink_to_fit();
+            }
+            Ok(list)
         } else {
             Err(NotAStreamableList)
         }
