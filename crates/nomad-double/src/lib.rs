@@ -28,6 +28,7 @@
 //! ```
 
 mod api;
+mod compress;
 mod control;
 mod events;
 pub mod query;

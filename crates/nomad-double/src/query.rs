@@ -2,6 +2,7 @@
 //! and the small piece of go-bexpr the double understands.
 
 use allocscope_model::Allocation;
+use serde_json::Value;
 
 /// Decoded query parameters, in order. `get` returns the first value, like Go's
 /// `url.Values.Get`.
@@ -116,31 +117,92 @@ pub fn parse_go_duration(s: &str) -> Option<i128> {
     Some(if neg { -ns } else { ns })
 }
 
-/// Validate an allocation-ID prefix the way memdb's UUID index does: at most 36 characters,
-/// hyphens allowed, and an even number of hex digits without them (the prefix is decoded
-/// to bytes). Returns the prefix without hyphens, lower-cased, for comparison.
-pub fn sanitize_prefix(prefix: &str) -> Result<String, String> {
-    if prefix.len() > 36 {
-        return Err(format!("Invalid UUID length. UUID have 36 characters; got {}", prefix.len()));
+/// Go's `strconv.ParseUint(s, 10, 64)`: ASCII digits only (no sign, no `_`).
+pub fn parse_go_uint(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    let hyphens = prefix.matches('-').count();
+    s.parse().ok()
+}
+
+/// Go's `%q` (`strconv.Quote`), for the characters a query string can hold.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `%#U` for one byte taken as a rune (`encoding/hex`'s `InvalidByteError`):
+/// `U+007A 'z'`, or `U+0000` when the rune is not printable.
+fn go_rune_u(b: u8) -> String {
+    let printable = (0x20..=0x7e).contains(&b) || (b >= 0xa1 && b != 0xad);
+    if printable {
+        format!("U+{b:04X} '{}'", b as char)
+    } else {
+        format!("U+{b:04X}")
+    }
+}
+
+/// go-memdb's `UUIDFieldIndex.parseString` (go-memdb v1.3.4/v1.3.5 `index.go`; Nomad's
+/// `allocs` table indexes `ID` with it, `nomad/state/schema.go`): with `exact`, the ID
+/// lookup (`FromArgs`, exactly 36 characters); without, a prefix (`PrefixFromArgs`, at
+/// most 36). At most 4 hyphens, anywhere; without them an even number of hex digits,
+/// decoded to bytes, so case does not matter. Returns those digits, lower-cased: two
+/// strings name the same allocation (or prefix) when these are equal. The error is
+/// memdb's text; Nomad wraps it (see `api.rs`).
+pub fn parse_uuid(s: &str, exact: bool) -> Result<String, String> {
+    let l = s.len();
+    if exact && l != 36 {
+        return Err("UUID must be 36 characters".into());
+    } else if l > 36 {
+        return Err(format!("Invalid UUID length. UUID have 36 characters; got {l}"));
+    }
+    let hyphens = s.matches('-').count();
     if hyphens > 4 {
         return Err(format!("UUID should have maximum of 4 \"-\"; got {hyphens}"));
     }
-    let sanitized: String = prefix.chars().filter(|c| *c != '-').collect();
+    let sanitized = s.replace('-', "");
     if sanitized.len() % 2 != 0 {
         return Err("Input (without hyphens) must be even length".into());
     }
-    if let Some(bad) = sanitized.chars().find(|c| !c.is_ascii_hexdigit()) {
-        return Err(format!("Invalid UUID: encoding/hex: invalid byte: U+{:04X} {bad:?}", bad as u32));
+    // encoding/hex reports the first byte (not character) that is not a hex digit.
+    if let Some(&b) = sanitized.as_bytes().iter().find(|b| !b.is_ascii_hexdigit()) {
+        return Err(format!("Invalid UUID: encoding/hex: invalid byte: {}", go_rune_u(b)));
     }
     Ok(sanitized.to_ascii_lowercase())
 }
 
+/// An allocation-ID prefix, validated as memdb's prefix index does: [`parse_uuid`] without
+/// `exact`.
+pub fn sanitize_prefix(prefix: &str) -> Result<String, String> {
+    parse_uuid(prefix, false)
+}
+
 /// Whether allocation `id` starts with a prefix returned by `sanitize_prefix`.
 pub fn id_has_prefix(id: &str, sanitized: &str) -> bool {
-    let id: String = id.chars().filter(|c| *c != '-').collect();
-    id.to_ascii_lowercase().starts_with(sanitized)
+    uuid_key(id).starts_with(sanitized)
+}
+
+/// An ID as memdb's UUID index holds it (hex digits, lower case, no hyphens).
+pub fn uuid_key(id: &str) -> String {
+    id.chars().filter(|c| *c != '-').collect::<String>().to_ascii_lowercase()
 }
 
 /// The fields a filter may name (all plain strings of the full allocation).
@@ -160,14 +222,17 @@ const FILTER_FIELDS: &[&str] = &[
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Clause {
-    field: &'static str,
+    /// A selector: `ClientStatus`, or `Job.Name` (a path, as go-bexpr reads it).
+    field: String,
     equal: bool,
     value: String,
 }
 
 /// A tiny subset of go-bexpr: `Field == "value"` and `Field != "value"` clauses joined by
-/// `and`, over the string fields in `FILTER_FIELDS`. Anything else is rejected, so a test
-/// that relies on more fails loudly instead of silently matching everything.
+/// `and`, over the string fields in `FILTER_FIELDS`. Other syntax is rejected when parsed,
+/// so a test that relies on more fails loudly instead of silently matching everything.
+/// A selector naming no field of an allocation fails when evaluated, as go-bexpr's does;
+/// one naming a field outside `FILTER_FIELDS` fails then too, with the double's note.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filter(Vec<Clause>);
 
@@ -232,45 +297,54 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
     Ok(out)
 }
 
+/// What the double says of syntax or fields beyond its subset.
+fn unsupported(expr: &str) -> String {
+    format!(
+        "nomad-double supports only `Field == \"value\"` / `Field != \"value\"` joined by `and`, \
+         with Field one of {}; got {expr:?}",
+        FILTER_FIELDS.join(", ")
+    )
+}
+
 impl Filter {
+    /// Parse, as `bexpr.CreateEvaluator` does when Nomad builds its paginator; the error
+    /// is the parser's (Nomad prefixes it, see `api.rs`).
     pub fn parse(expr: &str) -> Result<Filter, String> {
-        let unsupported = || {
-            format!(
-                "nomad-double supports only `Field == \"value\"` / `Field != \"value\"` joined by `and`, \
-                 with Field one of {}; got {expr:?}",
-                FILTER_FIELDS.join(", ")
-            )
-        };
-        let toks = tokenize(expr).map_err(|e| format!("{e} ({})", unsupported()))?;
+        let toks = tokenize(expr).map_err(|e| format!("{e} ({})", unsupported(expr)))?;
         let mut clauses = Vec::new();
         let mut it = toks.into_iter();
         loop {
             let (Some(Tok::Ident(field)), Some(op), Some(Tok::Str(value))) =
                 (it.next(), it.next(), it.next())
             else {
-                return Err(unsupported());
+                return Err(unsupported(expr));
             };
             let equal = match op {
                 Tok::Eq => true,
                 Tok::Ne => false,
-                _ => return Err(unsupported()),
+                _ => return Err(unsupported(expr)),
             };
-            let Some(field) = FILTER_FIELDS.iter().find(|f| **f == field) else {
-                return Err(format!("error finding value in datum: /{field} ({})", unsupported()));
-            };
+            if field.is_empty() || field.split('.').any(str::is_empty) {
+                return Err(unsupported(expr));
+            }
             clauses.push(Clause { field, equal, value });
             match it.next() {
                 None => break,
                 Some(Tok::Ident(kw)) if kw == "and" => continue,
-                Some(_) => return Err(unsupported()),
+                Some(_) => return Err(unsupported(expr)),
             }
         }
         Ok(Filter(clauses))
     }
 
-    pub fn matches(&self, a: &Allocation) -> bool {
-        self.0.iter().all(|c| {
-            let actual: &str = match c.field {
+    /// Evaluate against one allocation (`raw` is the full allocation, `a` the same
+    /// decoded), left to right with `and`'s short circuit, as go-bexpr does. A selector
+    /// whose first part is no field of the allocation is go-bexpr's error
+    /// (`evaluate.go` `getValue`, with mitchellh/pointerstructure's `getStruct` text); a
+    /// field the allocation has but the double does not compare is the double's.
+    pub fn matches(&self, raw: &Value, a: &Allocation) -> Result<bool, String> {
+        for c in &self.0 {
+            let actual: &str = match c.field.as_str() {
                 "ID" => &a.id,
                 "Name" => &a.name,
                 "Namespace" => a.namespace_or_default(),
@@ -282,10 +356,28 @@ impl Filter {
                 "NodeName" => &a.node_name,
                 "EvalID" => &a.eval_id,
                 "DeploymentID" => &a.deployment_id,
-                _ => "",
+                other => {
+                    let first = other.split('.').next().unwrap_or(other);
+                    if raw.get(first).is_some() {
+                        return Err(unsupported(&format!(
+                            "{} {} {:?}",
+                            c.field,
+                            if c.equal { "==" } else { "!=" },
+                            c.value
+                        )));
+                    }
+                    let pointer: String = other.split('.').map(|p| format!("/{p}")).collect();
+                    return Err(format!(
+                        "error finding value in datum: {pointer} at part 0: couldn't find struct field with name {}",
+                        go_quote(first)
+                    ));
+                }
             };
-            (actual == c.value) == c.equal
-        })
+            if (actual == c.value) != c.equal {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -321,20 +413,66 @@ mod tests {
     #[test]
     fn prefixes() {
         assert_eq!(sanitize_prefix("AB-cd").unwrap(), "abcd");
-        assert!(sanitize_prefix("abc").unwrap_err().contains("even length"));
-        assert!(sanitize_prefix("zz").is_err());
+        assert_eq!(sanitize_prefix("abc").unwrap_err(), "Input (without hyphens) must be even length");
+        assert_eq!(
+            sanitize_prefix("zz").unwrap_err(),
+            "Invalid UUID: encoding/hex: invalid byte: U+007A 'z'"
+        );
+        // encoding/hex names the first bad byte, as a Latin-1 rune, quoted only if printable.
+        assert_eq!(
+            sanitize_prefix("\u{e9}").unwrap_err(),
+            "Invalid UUID: encoding/hex: invalid byte: U+00C3 '\u{c3}'"
+        );
+        assert_eq!(
+            sanitize_prefix("0\u{1}").unwrap_err(),
+            "Invalid UUID: encoding/hex: invalid byte: U+0001"
+        );
+        assert_eq!(sanitize_prefix("a-b-c-d-e-f").unwrap_err(), "UUID should have maximum of 4 \"-\"; got 5");
+        assert_eq!(
+            sanitize_prefix(&"a".repeat(38)).unwrap_err(),
+            "Invalid UUID length. UUID have 36 characters; got 38"
+        );
         assert!(id_has_prefix("abcd1234-0000", "abcd12340000"));
+        // The ID lookup wants exactly 36 characters; hyphens may sit anywhere.
+        assert_eq!(parse_uuid("abcd", true).unwrap_err(), "UUID must be 36 characters");
+        let id = "0739ce08-d01e-8b22-bb1f-a44967fc92a4";
+        assert_eq!(parse_uuid(id, true).unwrap(), uuid_key(id));
+        assert_eq!(parse_uuid(&id.to_uppercase(), true).unwrap(), uuid_key(id));
+        assert_eq!(parse_uuid("0739ce08d01e8b22-bb1f-a44967fc92a4--", true).unwrap(), uuid_key(id));
+    }
+
+    #[test]
+    fn go_numbers_and_quotes() {
+        assert_eq!(parse_go_uint("42"), Some(42));
+        for bad in ["", "+1", "-1", "1_000", " 1", "0x10", "18446744073709551616"] {
+            assert_eq!(parse_go_uint(bad), None, "{bad}");
+        }
+        assert_eq!(go_quote("x"), "\"x\"");
+        assert_eq!(go_quote("a\"b\\\n\u{0}\u{e9}"), "\"a\\\"b\\\\\\n\\x00\u{e9}\"");
     }
 
     #[test]
     fn filters() {
         let f = Filter::parse(r#"ClientStatus == "failed" and JobID != "x""#).unwrap();
         let a = Allocation { client_status: "failed".into(), job_id: "y".into(), ..Default::default() };
-        assert!(f.matches(&a));
+        let raw = serde_json::json!({"ID": "a", "ClientStatus": "failed", "JobID": "y", "JobVersion": 3});
+        assert_eq!(f.matches(&raw, &a), Ok(true));
         for bad in
-            ["ClientStatus", "ClientStatus == failed", "Foo == \"x\"", "A == \"x\" or B == \"y\"", "\"x"]
+            ["ClientStatus", "ClientStatus == failed", "A == \"x\" or B == \"y\"", "\"x", "A. == \"x\""]
         {
             assert!(Filter::parse(bad).is_err(), "{bad}");
         }
+        // A selector naming no field fails when evaluated, with go-bexpr's text.
+        let f = Filter::parse(r#"Foo.Bar == "x""#).unwrap();
+        assert_eq!(
+            f.matches(&raw, &a).unwrap_err(),
+            r#"error finding value in datum: /Foo/Bar at part 0: couldn't find struct field with name "Foo""#
+        );
+        // A real field the double does not compare: the double says so.
+        let f = Filter::parse(r#"JobVersion == "3""#).unwrap();
+        assert!(f.matches(&raw, &a).unwrap_err().starts_with("nomad-double supports only"));
+        // `and` stops at the first false clause, before an unknown field.
+        let f = Filter::parse(r#"ClientStatus == "running" and Foo == "x""#).unwrap();
+        assert_eq!(f.matches(&raw, &a), Ok(false));
     }
 }

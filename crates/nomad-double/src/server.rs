@@ -46,9 +46,10 @@ impl Reply {
         self
     }
 
-    /// `setMeta`: the blocking index and the leader headers.
+    /// `setMeta` (`command/agent/http.go`): the blocking index and the leader headers. The
+    /// index is whatever the RPC answered, 0 included (an `allocs` table never written).
     pub fn nomad_meta(self, index: u64) -> Reply {
-        self.header("X-Nomad-Index", &index.max(1).to_string())
+        self.header("X-Nomad-Index", &index.to_string())
             .header("X-Nomad-KnownLeader", "true")
             .header("X-Nomad-LastContact", "0")
     }
@@ -282,16 +283,9 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
         // The URL carries no secret (Nomad takes tokens from headers only); headers are not logged.
         eprintln!("nomad-double: {method} {url} -> {}", reply.status);
     }
-    let status = reply.status;
-    let mut resp =
-        Response::from_data(reply.body).with_status_code(status).with_chunked_threshold(usize::MAX);
-    if let Ok(h) = Header::from_bytes("Content-Type", reply.content_type) {
-        resp.add_header(h);
-    }
-    for (k, v) in &reply.headers {
-        if let Ok(h) = Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-            resp.add_header(h);
-        }
-    }
+    // Nomad's agent serves its whole mux through gorilla's CompressHandler, then Go's
+    // net/http frames the body (src/compress.rs). The control API is not Nomad's.
+    let compressible = !(path == "/_double" || path.starts_with("/_double/"));
+    let resp = crate::compress::response(reply, req.headers(), compressible);
     let _ = req.respond(resp);
 }
