@@ -151,10 +151,11 @@ fn chain_for(id: &str) -> (Allocation, Option<ChainInput>) {
 #[tokio::test]
 async fn allocation_page_shows_summary_tasks_and_the_whole_chain() {
     let (alloc, chain) = chain_for(D);
-    let html = render(
-        html! { <AllocationView alloc={alloc} raw={Some(AttrValue::from("{\"ID\":\"x<y\"}"))} {chain} /> },
-    )
-    .await;
+    // The raw text holds a field in a type a newer Nomad might send.
+    let raw = r#"{"ID":"x<y","TaskGroup":"api","AllocStates":[{"Field":"client"}]}"#;
+    let html =
+        render(html! { <AllocationView alloc={alloc} raw={Some(AttrValue::from(raw))} {chain} /> }).await;
+    assert!(html.contains("<code>AllocStates[0].Field</code>: Nomad sent a string where allocscope expects an integer from 0 to 255; kept as raw JSON above"));
     assert!(html.contains("<h1>checkout-api.api[0]</h1>"));
     assert!(html.contains(D));
     assert!(html.contains("payments"));

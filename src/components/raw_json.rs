@@ -1,9 +1,11 @@
-//! The allocation as the source sent it, pretty-printed, with a copy button.
+//! The allocation as the source sent it, pretty-printed, with a copy button, and a line for
+//! each field a newer Nomad sent in a JSON type allocscope does not read (shown at its
+//! default elsewhere on the page; the value is here).
 
 use crate::clock::Clock;
 use crate::components::copy_button::CopyButton;
 use crate::local::download;
-use allocscope_model::export;
+use allocscope_model::{decode, export, DecodeOptions};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -21,6 +23,11 @@ pub fn RawJson(props: &RawJsonProps) -> Html {
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| raw.to_string())
     });
+    // The store keeps the allocation and its text, not the decode's notes: decode this one
+    // allocation again (only this page does, and only when the text changes).
+    let notes = use_memo(props.raw.clone(), |raw| {
+        decode(raw.as_bytes(), DecodeOptions::STRICT).map(|d| d.type_notes).unwrap_or_default()
+    });
     let now = use_context::<Clock>().unwrap_or_default().now;
     let failed = use_state(|| None::<String>);
     let save = {
@@ -30,6 +37,7 @@ pub fn RawJson(props: &RawJsonProps) -> Html {
         })
     };
     html! {
+        <>
         <details class="raw-json">
             <summary>{"Raw JSON"}</summary>
             <CopyButton text={AttrValue::from((*pretty).clone())} what="the allocation JSON" />
@@ -37,5 +45,11 @@ pub fn RawJson(props: &RawJsonProps) -> Html {
             if let Some(e) = &*failed { <span class="muted" role="alert">{ format!(" Download failed: {e}") }</span> }
             <pre>{ (*pretty).clone() }</pre>
         </details>
+        if !notes.is_empty() {
+            <ul class="type-notes muted">{ for notes.iter().map(|n| html! {
+                <li><code>{ n.field.clone() }</code>{ format!(": {}; kept as raw JSON above", n.describe()) }</li>
+            }) }</ul>
+        }
+        </>
     }
 }

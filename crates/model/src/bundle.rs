@@ -297,7 +297,7 @@ fn truncated(entry: &str, files: usize, why: &str) -> BundleError {
 /// empty-input error.
 fn decode_capture(body: &[u8], opts: DecodeOptions) -> Result<Decoded, DecodeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Decoded { form: Form::Ndjson, allocations: Vec::new(), warnings: Vec::new(), skipped: 0 });
+        return Ok(Decoded::new(Form::Ndjson));
     }
     decode(body, opts)
 }

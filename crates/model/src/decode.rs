@@ -14,8 +14,14 @@
 //! into typed structs. On failure the input is decoded again with path tracking, so the
 //! error names the JSON path as well as the line and column. Lenient mode repairs
 //! hand-edited JSON first (see `lenient`) and reports every repair.
+//!
+//! In either mode a type error in a field that does not identify the allocation (a newer
+//! Nomad's type, see `forward`) is stepped over: the field is read as its default and a
+//! `TypeNote` says so. A list is then decoded again element by element, so that only an
+//! allocation with such a field is decoded more than once more.
 
 use crate::allocation::Allocation;
+use crate::forward::{field_name, is_type_error, rejected_at, typed_alloc, value_end, Step, TypeNote};
 use crate::lenient::{repair_numeric_strings, repair_text, Warning};
 use crate::scan::{line_col, locate, locate_line_col, path_at, trailing_comma_container, JsonPath, Seg};
 use serde_json::Value;
@@ -64,7 +70,32 @@ pub struct Decoded {
     pub warnings: Vec<Warning>,
     /// Records that were valid but held no allocation (heartbeats, other event topics).
     pub skipped: usize,
+    /// Fields read as their defaults because their JSON type was not the expected one, in
+    /// document order; at most `MAX_TYPE_NOTES`.
+    pub type_notes: Vec<TypeNote>,
+    /// Such fields past the first `MAX_TYPE_NOTES`.
+    pub type_notes_omitted: usize,
 }
+
+impl Decoded {
+    pub(crate) fn new(form: Form) -> Decoded {
+        Decoded {
+            form,
+            allocations: Vec::new(),
+            warnings: Vec::new(),
+            skipped: 0,
+            type_notes: Vec::new(),
+            type_notes_omitted: 0,
+        }
+    }
+}
+
+/// Type notes kept at most: a list where every event of a newer Nomad has a changed field
+/// would otherwise hold millions.
+pub const MAX_TYPE_NOTES: usize = 1000;
+
+/// Type notes given a line and column at most: locating is a scan of the record.
+const MAX_LOCATED: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DecodeErrorKind {
@@ -198,7 +229,7 @@ pub fn decode(bytes: &[u8], opts: DecodeOptions) -> Result<Decoded, DecodeError>
 /// string as it reads it. Every typed decode goes through here so the allocation
 /// deserializer exists once in the wasm (one reader type). Invalid UTF-8 is reported by the
 /// byte reader, which says where.
-fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
     match std::str::from_utf8(bytes) {
         Ok(s) => serde_json::from_str(s),
         Err(_) => match serde_json::from_slice::<Value>(bytes) {
@@ -214,17 +245,51 @@ fn decode_list_fast(text: &[u8]) -> Result<Decoded, DecodeError> {
     match typed::<Vec<Allocation>>(text) {
         Ok(allocations) => {
             check_list(&allocations, text)?;
-            Ok(Decoded { form: Form::List, allocations, warnings: Vec::new(), skipped: 0 })
+            Ok(Decoded { allocations, ..Decoded::new(Form::List) })
         }
         Err(e) => {
+            // Perhaps a newer Nomad's type in a field that can be stepped over: decode the
+            // elements one by one, which names the error that stands if there is one.
+            let standing = if is_type_error(&e) {
+                match decode_elements(text) {
+                    Ok(d) => return Ok(d),
+                    Err(err) => err,
+                }
+            } else {
+                None
+            };
             // Not-JSON is the more basic problem: report a syntax error before a type error
             // that happens to come earlier in the file.
             if let Err(syntax) = serde_json::from_slice::<Value>(text) {
                 return Err(syntax_error(&syntax, text, 0));
             }
-            Err(typed_error(&e, text, &[]))
+            Err(standing.unwrap_or_else(|| typed_error(&e, text, &[])))
         }
     }
+}
+
+/// A list decoded element by element, each from its own bytes. The error is `None` where
+/// the text cannot be split into elements (not UTF-8, not JSON): the whole-list decode's
+/// error says what is wrong then.
+fn decode_elements(text: &[u8]) -> Result<Decoded, Option<DecodeError>> {
+    let mut out = Decoded::new(Form::List);
+    let utf8 = std::str::from_utf8(text).map_err(|_| None)?;
+    let mut i = skip_ws(text, 0) + 1;
+    loop {
+        i = skip_ws(text, i);
+        if text.get(i).is_none_or(|&b| b == b']') {
+            break;
+        }
+        let end = value_end(utf8, i).ok_or(None)?;
+        let prefix = [Seg::Index(out.allocations.len())];
+        decode_bytes(text, i, end, &prefix, &mut out)?;
+        i = skip_ws(text, end);
+        if text.get(i) == Some(&b',') {
+            i += 1;
+        }
+    }
+    check_list(&out.allocations, text)?;
+    Ok(out)
 }
 
 /// A typed decode of `text` failed with `e`: name the path from the position. (serde_json
@@ -232,7 +297,8 @@ fn decode_list_fast(text: &[u8]) -> Result<Decoded, DecodeError> {
 /// single instantiation of the allocation deserializer in the wasm bundle.)
 fn typed_error(e: &serde_json::Error, text: &[u8], prefix: &[Seg]) -> DecodeError {
     let mut pos = (e.line(), e.column());
-    let offset = locate_line_col(text, pos.0, pos.1);
+    let data = e.classify() == serde_json::error::Category::Data;
+    let offset = if data { rejected_at(text, e) } else { locate_line_col(text, pos.0, pos.1) };
     let inner = path_at(text, offset).0;
     let kind = match e.classify() {
         serde_json::error::Category::Data => {
@@ -315,7 +381,7 @@ fn decode_records(
         [(_, _, _)] => Form::Single,
         _ => Form::Ndjson,
     };
-    let mut out = Decoded { form, allocations: Vec::new(), warnings: Vec::new(), skipped: 0 };
+    let mut out = Decoded::new(form);
     let multi = records.len() > 1;
     for (record_no, (offset, end, value)) in records.into_iter().enumerate() {
         // In NDJSON each line is its own document; name the line in the path.
@@ -328,7 +394,7 @@ fn decode_records(
                 };
                 repair_numeric_strings(&mut v, &rel_path, &base, &position, &mut warnings);
             }
-            out.allocations.push(decode_record(text, offset, end, &base, rel_path, v, opts.lenient)?);
+            decode_record(text, offset, end, &base, rel_path, v, opts.lenient, &mut out)?;
         }
     }
     // Text repairs and value repairs are found in two passes; report them in file order.
@@ -346,12 +412,14 @@ fn decode_records(
     Ok(out)
 }
 
-/// Decode one allocation found at `rel_path` inside the record `text[start..end]`.
+/// Decode one allocation found at `rel_path` inside the record `text[start..end]` into
+/// `out`, with the type notes of its fields.
 ///
 /// A plain allocation record is decoded from its own bytes, so errors carry exact
 /// positions. A value that was unwrapped from a container or repaired in lenient mode is
 /// decoded from its re-encoding; an error's path is then found in that text and its line
 /// and column by locating the same path in the original.
+#[allow(clippy::too_many_arguments)]
 fn decode_record(
     text: &[u8],
     start: usize,
@@ -360,33 +428,119 @@ fn decode_record(
     rel_path: Vec<Seg>,
     value: Value,
     lenient: bool,
-) -> Result<Allocation, DecodeError> {
-    let record = &text[start..end];
+    out: &mut Decoded,
+) -> Result<(), DecodeError> {
     if rel_path.is_empty() && !lenient {
-        return typed::<Allocation>(record).map_err(|e| {
+        return decode_bytes(text, start, end, prefix, out);
+    }
+    let bytes = serde_json::to_vec(&value).unwrap_or_default();
+    let mut steps = Vec::new();
+    match typed_alloc(&bytes, &mut steps) {
+        Ok(a) => {
+            add_notes(out, steps, text, start, end, prefix, &rel_path);
+            out.allocations.push(a);
+            Ok(())
+        }
+        Err((e, bytes)) => Err(located_error(&e, &bytes, text, start, end, prefix, &rel_path)),
+    }
+}
+
+/// Decode the allocation record `text[start..end]` from its own bytes into `out`.
+fn decode_bytes(
+    text: &[u8],
+    start: usize,
+    end: usize,
+    prefix: &[Seg],
+    out: &mut Decoded,
+) -> Result<(), DecodeError> {
+    let record = &text[start..end];
+    let mut steps = Vec::new();
+    match typed_alloc(record, &mut steps) {
+        Ok(a) => {
+            add_notes(out, steps, text, start, end, prefix, &[]);
+            out.allocations.push(a);
+            Ok(())
+        }
+        Err((e, Cow::Borrowed(_))) => {
             let mut err = typed_error(&e, record, prefix);
             // Positions inside the record are relative to it; make them absolute.
             let offset = locate_line_col(record, err.line, err.column);
             (err.line, err.column) = line_col(text, start + offset);
-            err
-        });
+            Err(err)
+        }
+        // Found after a field was stepped over, in the patched copy.
+        Err((e, Cow::Owned(bytes))) => Err(located_error(&e, &bytes, text, start, end, prefix, &[])),
     }
-    let bytes = serde_json::to_vec(&value).unwrap_or_default();
-    typed::<Allocation>(&bytes).map_err(|e| {
-        let offset = locate_line_col(&bytes, e.line(), e.column());
-        let mut inner = rel_path.clone();
-        inner.extend(path_at(&bytes, offset).0);
-        let pos = locate(record, &inner)
-            .map(|o| line_col(text, start + o))
-            .unwrap_or_else(|| line_col(text, start));
+}
+
+/// The error `e` of decoding `bytes` (the allocation at `rel_path` in the record
+/// `text[start..end]`, re-encoded or patched): its path is found in `bytes`, its line and
+/// column by locating that path in the original.
+fn located_error(
+    e: &serde_json::Error,
+    bytes: &[u8],
+    text: &[u8],
+    start: usize,
+    end: usize,
+    prefix: &[Seg],
+    rel_path: &[Seg],
+) -> DecodeError {
+    let offset = match e.classify() {
+        serde_json::error::Category::Data => rejected_at(bytes, e),
+        _ => locate_line_col(bytes, e.line(), e.column()),
+    };
+    let mut inner = rel_path.to_vec();
+    inner.extend(path_at(bytes, offset).0);
+    let pos = locate(&text[start..end], &inner)
+        .map(|o| line_col(text, start + o))
+        .unwrap_or_else(|| line_col(text, start));
+    let mut full = prefix.to_vec();
+    full.extend(inner);
+    let kind = match e.classify() {
+        serde_json::error::Category::Data => DecodeErrorKind::Data,
+        _ => DecodeErrorKind::Syntax,
+    };
+    DecodeError::new(kind, JsonPath(full).to_string(), pos, strip_position(e))
+}
+
+/// The fields stepped over in the allocation about to be pushed to `out`, as notes.
+fn add_notes(
+    out: &mut Decoded,
+    steps: Vec<Step>,
+    text: &[u8],
+    start: usize,
+    end: usize,
+    prefix: &[Seg],
+    rel_path: &[Seg],
+) {
+    let first = out.type_notes.len();
+    for step in steps {
+        if out.type_notes.len() >= MAX_TYPE_NOTES {
+            out.type_notes_omitted += 1;
+            continue;
+        }
+        let mut inner = rel_path.to_vec();
+        inner.extend(step.path.iter().cloned());
+        let (line, column) = if out.type_notes.len() < MAX_LOCATED {
+            locate(&text[start..end], &inner).map_or((0, 0), |o| line_col(text, start + o))
+        } else {
+            (0, 0)
+        };
         let mut full = prefix.to_vec();
         full.extend(inner);
-        let kind = match e.classify() {
-            serde_json::error::Category::Data => DecodeErrorKind::Data,
-            _ => DecodeErrorKind::Syntax,
-        };
-        DecodeError::new(kind, JsonPath(full).to_string(), pos, strip_position(&e))
-    })
+        out.type_notes.push(TypeNote {
+            allocation: out.allocations.len(),
+            path: JsonPath(full).to_string(),
+            field: field_name(&step.path),
+            line,
+            column,
+            expected: step.expected,
+            found: step.found,
+            raw: step.raw,
+        });
+    }
+    // A re-encoded record has its keys sorted; report in the order of the original.
+    crate::sort::sort_by_key(&mut out.type_notes[first..], |n| (n.line == 0, n.line, n.column));
 }
 
 /// Pull the allocation objects out of one top-level record, with their paths inside it.

@@ -14,6 +14,7 @@ pub mod decode;
 pub mod enums;
 pub mod eventmerge;
 pub mod export;
+pub mod forward;
 pub mod incident;
 pub mod job;
 pub mod lenient;
@@ -47,6 +48,7 @@ pub use bundle::{read_bundle, Bundle, BundleError, BundleErrorKind, Capture, Eve
 pub use cause::{allocation_cause, task_cause, Cause, CauseKind, Evidence};
 pub use decode::{decode, DecodeError, DecodeErrorKind, DecodeOptions, Decoded, Form};
 pub use enums::{ClientStatus, DesiredStatus, LastReschedule, TaskEventType, TaskStateKind};
+pub use forward::TypeNote;
 pub use incident::incident_markdown;
 pub use job::{Job, ReschedulePolicy, RestartPolicy};
 pub use lenient::Warning;

@@ -119,7 +119,13 @@ pub fn open(name: &str, bytes: &[u8]) -> Result<OpenedFile, OpenError> {
         let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
         fail(format!("{e}{hint}"))
     })?;
-    let notes = decoded.warnings.iter().map(ToString::to_string).collect();
+    // Repairs, then fields read as their defaults (a newer Nomad's types).
+    let notes = decoded
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .chain(decoded.type_notes.iter().map(ToString::to_string))
+        .collect();
     Ok(OpenedFile {
         name: name.to_owned(),
         kind: OpenedKind::Json,

@@ -5,7 +5,8 @@
 //!
 //! This is the fast path for well-formed arrays only. Anything else (another form, a bad
 //! element, trailing data) makes the stream give up, and the caller decodes the whole body
-//! with [`crate::decode`], which names the exact position and path of the problem.
+//! with [`crate::decode`], which names the exact position and path of the problem, or reads
+//! past a newer Nomad's field types with a note for each (see [`crate::forward`]).
 
 use crate::allocation::Allocation;
 use crate::decode::skip_ws;
