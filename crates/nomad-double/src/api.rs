@@ -28,7 +28,7 @@ use crate::query::{
     go_quote, id_has_prefix, parse_bool, parse_go_duration, parse_go_uint, parse_uuid, percent_decode,
     sanitize_prefix, uuid_key, Filter, Query,
 };
-use crate::server::{Reply, Shared};
+use crate::server::{Access, Reply, Shared};
 use crate::store::{Entry, Store};
 use allocscope_model::AllocListStub;
 use serde_json::Value;
@@ -235,6 +235,29 @@ struct Common {
     namespace: String,
     per_page: i32,
     pretty: bool,
+    /// The namespaces the token may read (`None`: all of them).
+    readable: Option<Vec<String>>,
+}
+
+impl Common {
+    fn may_read(&self, namespace: &str) -> bool {
+        self.readable.as_ref().is_none_or(|r| r.iter().any(|n| n == namespace))
+    }
+
+    /// A list in `namespace`: a token without read-job there is refused (`*` is refused
+    /// only when it may read no namespace at all; otherwise it is narrowed to those it may
+    /// read, silently: `allowedNSes` in `nomad/alloc_endpoint.go`, docs/nomad-live.md).
+    fn check_list_namespace(&self) -> Result<(), Failure> {
+        let refused = match &self.readable {
+            None => false,
+            Some(r) if self.namespace == "*" => r.is_empty(),
+            Some(_) => !self.may_read(&self.namespace),
+        };
+        if refused {
+            return Err((403, "Permission denied".into()));
+        }
+        Ok(())
+    }
 }
 
 /// `parse`, in its order: `parseConsistency` (`stale`), `parsePagination` (`per_page`),
@@ -280,6 +303,7 @@ fn common(q: &Query) -> Result<Common, Failure> {
         namespace: q.get("namespace").unwrap_or("default").to_owned(),
         per_page,
         pretty,
+        readable: None,
     })
 }
 
@@ -303,13 +327,13 @@ fn bool_param(q: &Query, name: &str) -> Result<Option<bool>, Failure> {
 
 /// The RPC's first checks: forwarding to another region fails (`nomad/rpc.go`
 /// `findRegionServer`: `structs.ErrNoRegionPath`, a plain error), then authentication.
-fn rpc_prelude(q: &Query, authorized: bool) -> Result<(), Failure> {
+fn rpc_prelude(q: &Query, access: &Access) -> Result<(), Failure> {
     if let Some(region) = q.get("region") {
         if region != "global" {
             return Err((500, "No path to region".into()));
         }
     }
-    if !authorized {
+    if *access == Access::Denied {
         return Err((403, "Permission denied".into()));
     }
     Ok(())
@@ -349,8 +373,8 @@ fn blocking<T>(
     run(&store)
 }
 
-/// Answer one `/v1/...` request. `authorized` says whether the token check passed.
-pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, authorized: bool) -> Reply {
+/// Answer one `/v1/...` request, for a token with `access`.
+pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, access: &Access) -> Reply {
     let route = route(path);
     let unimplemented = |why: &str| {
         Reply::text(
@@ -373,7 +397,12 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, autho
         Route::EventStream => return unimplemented(" here"),
         _ => {}
     }
-    let result = common(q).and_then(|c| match route {
+    let readable = match access {
+        Access::Namespaces(n) => Some(n.clone()),
+        _ => None,
+    };
+    let authorized = access;
+    let result = common(q).map(|c| Common { readable, ..c }).and_then(|c| match route {
         Route::List => list(shared, q, &c, authorized),
         Route::Alloc(id) => alloc(shared, q, &c, authorized, &id),
         Route::JobAllocs(job) => job_allocs(shared, q, &c, authorized, &job),
@@ -388,7 +417,7 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, autho
 /// (`AllocByID`: `alloc lookup failed: index error: ...`), a 500; case and where the
 /// hyphens sit do not matter. Found: the allocation's `ModifyIndex`; not found: the
 /// table's index, then the handler's 404, after `setMeta`.
-fn alloc(shared: &Shared, q: &Query, c: &Common, authorized: bool, id: &str) -> Result<Reply, Failure> {
+fn alloc(shared: &Shared, q: &Query, c: &Common, authorized: &Access, id: &str) -> Result<Reply, Failure> {
     rpc_prelude(q, authorized)?;
     let key = parse_uuid(id, true).map_err(|e| (500, format!("alloc lookup failed: index error: {e}")))?;
     let find = |s: &Store| -> Option<Entry> {
@@ -403,17 +432,23 @@ fn alloc(shared: &Shared, q: &Query, c: &Common, authorized: bool, id: &str) -> 
         Ok((e.map(|e| e.raw), index))
     })?;
     match found {
+        // `Alloc.GetAlloc` refuses an allocation in a namespace the token may not read
+        // with a plain error, a 500 (docs/nomad-live.md, "Error bodies and status codes").
+        Some(raw) if !c.may_read(raw.get("Namespace").and_then(Value::as_str).unwrap_or("default")) => {
+            Err((500, format!("Unknown allocation {}", go_quote(id))))
+        }
         Some(raw) => ok_reply(&raw, c, index),
         None => Ok(Reply::text(404, "alloc not found").nomad_meta(index)),
     }
 }
 
 /// `GET /v1/allocations`: `AllocsRequest`, RPC `Alloc.List`.
-fn list(shared: &Shared, q: &Query, c: &Common, authorized: bool) -> Result<Reply, Failure> {
+fn list(shared: &Shared, q: &Query, c: &Common, authorized: &Access) -> Result<Reply, Failure> {
     // `resources` then `task_states`, before the RPC; `NewAllocStubFields` defaults.
     let resources = bool_param(q, "resources")?.unwrap_or(false);
     let task_states = bool_param(q, "task_states")?.unwrap_or(true);
     rpc_prelude(q, authorized)?;
+    c.check_list_namespace()?;
     // `parseReverse`: exactly `true`; anything else is false, never an error.
     let reverse = q.get("reverse") == Some("true");
     let next_token = q.get("next_token");
@@ -474,6 +509,7 @@ fn page<'s>(
         .allocs
         .values()
         .filter(|e| all_ns || e.alloc.namespace_or_default() == c.namespace)
+        .filter(|e| c.may_read(e.alloc.namespace_or_default()))
         .filter(|e| prefix.is_none_or(|p| id_has_prefix(&e.alloc.id, p)))
         .collect();
     match prefix {
@@ -543,9 +579,16 @@ fn create_index_and_id_cmp(create_index: u64, id: &str, target: &str) -> Orderin
 /// job that had the same ID (purged and registered again), not those of older versions,
 /// which keep the job's `CreateIndex`. The double has no jobs table: the current job is
 /// the newest instance among the allocations' jobs. The index is the `allocs` table's.
-fn job_allocs(shared: &Shared, q: &Query, c: &Common, authorized: bool, job: &str) -> Result<Reply, Failure> {
+fn job_allocs(
+    shared: &Shared,
+    q: &Query,
+    c: &Common,
+    authorized: &Access,
+    job: &str,
+) -> Result<Reply, Failure> {
     let all = q.get("all").and_then(parse_bool).unwrap_or(false);
     rpc_prelude(q, authorized)?;
+    c.check_list_namespace()?;
     let job_create_index =
         |e: &Entry| e.raw.get("Job").and_then(|j| j.get("CreateIndex")).and_then(Value::as_u64);
     let (stubs, index) = blocking(shared, c, |s| {
@@ -576,7 +619,7 @@ fn node_allocs(
     shared: &Shared,
     q: &Query,
     c: &Common,
-    authorized: bool,
+    authorized: &Access,
     node: &str,
 ) -> Result<Reply, Failure> {
     rpc_prelude(q, authorized)?;
@@ -584,12 +627,16 @@ fn node_allocs(
     let (full, index) = blocking(shared, c, |s| {
         let mut on: Vec<&Entry> =
             s.allocs.values().filter(|e| e.alloc.node_id.to_lowercase().starts_with(&node)).collect();
+        // The index counts every allocation on the node; the answer only those the token may
+        // read (`Node.GetAllocs` filters each by its namespace).
+        let index = on.iter().map(|e| e.alloc.modify_index).max();
+        on.retain(|e| c.may_read(e.alloc.namespace_or_default()));
         let terminal = |e: &Entry| {
             matches!(e.alloc.desired_status.as_str(), "stop" | "evict")
                 || matches!(e.alloc.client_status.as_str(), "complete" | "failed" | "lost")
         };
         on.sort_by_cached_key(|e| (e.alloc.node_id.to_lowercase(), terminal(e), uuid_key(&e.alloc.id)));
-        let index = match on.iter().map(|e| e.alloc.modify_index).max() {
+        let index = match index {
             Some(max) => max,
             None => s.index.max(1),
         };

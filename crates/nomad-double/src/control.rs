@@ -102,18 +102,41 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, body:
                 _ => Reply::text(404, "nomad-double: unknown control action (event, fail, replace)"),
             }
         }
+        ["gc"] if post => {
+            let v = match body_json(body) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let ids: Option<Vec<String>> = v
+                .get("IDs")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+            match ids {
+                Some(ids) if !ids.is_empty() => done(shared.mutate(|s| s.gc(&ids))),
+                _ => Reply::text(400, "nomad-double: the body must be {\"IDs\": [\"<alloc id>\", ...]}"),
+            }
+        }
+        ["reset"] if post => {
+            shared.reset();
+            Reply::json_value(200, &json!({"Index": shared.current_index()}))
+        }
         ["shutdown"] if post => {
             shared.request_shutdown();
             Reply::json_value(200, &json!({"shutdown": true}))
         }
-        ["counts"] | ["counts", "reset"] | ["index"] | ["mode"] | ["alloc", _, _] | ["shutdown"] => {
-            Reply::text(405, "Invalid method")
-        }
+        ["counts"]
+        | ["counts", "reset"]
+        | ["index"]
+        | ["mode"]
+        | ["alloc", _, _]
+        | ["gc"]
+        | ["reset"]
+        | ["shutdown"] => Reply::text(405, "Invalid method"),
         _ => Reply::text(
             404,
             "nomad-double: unknown control path; see GET /_double/counts, POST /_double/counts/reset, \
              GET /_double/index, GET|POST /_double/mode, POST /_double/alloc/:id/{event,fail,replace}, \
-             POST /_double/shutdown",
+             POST /_double/gc, POST /_double/reset, POST /_double/shutdown",
         ),
     }
 }

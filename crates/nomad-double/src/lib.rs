@@ -9,8 +9,9 @@
 //! - `GET /v1/allocation/:id`,
 //! - `GET /v1/job/:id/allocations`,
 //! - `GET /v1/node/:id/allocations`,
-//! - `GET /v1/event/stream` (the Allocation topic: `topic`, `index`, `namespace`; NDJSON
-//!   frames on a chunked response held open, `{}` heartbeats every 30 s),
+//! - `GET /v1/event/stream` (the Allocation topic: `topic`, `index`, `namespace`; frames
+//!   from a bounded event buffer with Nomad's start-at-closest rule, `{}` at once and every
+//!   30 s, errors and framing as the chosen `--nomad-version` writes them),
 //!
 //! with Nomad's blocking queries (`index`, `wait`), headers (`X-Nomad-Index`,
 //! `X-Nomad-KnownLeader`, `X-Nomad-LastContact`, `X-Nomad-NextToken`), plain-text errors
@@ -58,6 +59,43 @@ pub struct Options {
     pub verbose: bool,
     /// Extra headers on every `/v1` answer, like Nomad's `http_api_response_headers`.
     pub headers: Vec<(String, String)>,
+    /// Items the event buffer keeps for new subscriptions (`event_buffer_size`); default 100.
+    pub event_buffer: Option<usize>,
+    /// Which Nomad's behaviour to show where versions differ; default 2.0.
+    pub nomad_version: Option<NomadVersion>,
+    /// Tokens with read-job in some namespaces only: `(secret, namespaces)`.
+    pub acl_tokens: Vec<(String, Vec<String>)>,
+}
+
+/// The Nomad version the double imitates where versions differ (docs/nomad-live.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NomadVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl Default for NomadVersion {
+    fn default() -> Self {
+        NomadVersion { major: 2, minor: 0, patch: 5 }
+    }
+}
+
+impl NomadVersion {
+    /// `1.10`, `1.11.2`, `2.0`, `v2.0.5`.
+    pub fn parse(s: &str) -> Option<NomadVersion> {
+        let mut it = s.trim().trim_start_matches('v').split('.');
+        let major = it.next()?.parse().ok()?;
+        let minor = it.next().unwrap_or("0").parse().ok()?;
+        let patch = it.next().unwrap_or("0").parse().ok()?;
+        it.next().is_none().then_some(NomadVersion { major, minor, patch })
+    }
+
+    /// From 1.11.2 the agent hijacks the event stream's connection and writes `200 OK`
+    /// before the RPC can refuse (`command/agent/event_endpoint.go`, v1.11.2 and v2.0.5).
+    pub fn hijacks_event_stream(&self) -> bool {
+        *self >= NomadVersion { major: 1, minor: 11, patch: 2 }
+    }
 }
 
 impl Options {

@@ -1,6 +1,6 @@
 //! `nomad-double`: a test double of Nomad's HTTP API. See the library docs and README.md.
 
-use nomad_double::{DoubleServer, Options};
+use nomad_double::{DoubleServer, NomadVersion, Options};
 use std::process::ExitCode;
 
 const HELP: &str = "\
@@ -11,7 +11,8 @@ test control API under /_double/.
 
 Usage:
   nomad-double --snapshot DIR [--listen HOST:PORT] [--token SECRET] [--ui DIST_DIR]
-               [--index N] [--header 'Name: value']... [--verbose]
+               [--index N] [--header 'Name: value']... [--event-buffer N]
+               [--nomad-version V] [--acl-token SECRET=NS,...]... [--verbose]
 
 Options:
   --snapshot DIR     snapshot folder with DIR/v1/allocation/<id> files (required)
@@ -21,6 +22,11 @@ Options:
   --ui DIST_DIR      also serve DIST_DIR under /ui/ (index.html for /ui/)
   --index N          starting index (default: the largest ModifyIndex in the snapshot)
   --header 'K: V'    add a header to every /v1 answer (like http_api_response_headers)
+  --event-buffer N   event buffer items kept for new subscriptions (event_buffer_size;
+                     default 100); a subscription older than the buffer loses events
+  --nomad-version V  where versions differ, behave as Nomad V (default 2.0.5): from
+                     1.11.2 an event stream error arrives as 200 and a closed connection
+  --acl-token S=NS,. a token with read-job in those namespaces only (repeatable)
   --verbose          log one line per request to stderr
   -h, --help         this text
   -V, --version      the version
@@ -36,6 +42,8 @@ Control API (not Nomad):
   POST /_double/alloc/:id/event      body: a TaskEvent, or {\"Task\": \"api\", \"Event\": {...}}
   POST /_double/alloc/:id/fail       body (optional): {\"ExitCode\": 1}
   POST /_double/alloc/:id/replace    -> {\"ID\": \"<new id>\", \"Index\": N}
+  POST /_double/gc                   body: {\"IDs\": [...]}: garbage-collect, no event
+  POST /_double/reset                back to the snapshot as loaded (index, counts, mode)
   GET|POST /_double/mode             {\"status\": 500, \"body\": \"No cluster leader\"},
                                      {\"status\": null}, {\"delay_ms\": 2000}
   POST /_double/shutdown
@@ -72,6 +80,25 @@ fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
                 let (k, val) =
                     v.split_once(':').ok_or(format!("--header: expected 'Name: value', got {v:?}"))?;
                 o.headers.push((k.trim().to_owned(), val.trim().to_owned()));
+            }
+            "--event-buffer" => {
+                let v = value("--event-buffer")?;
+                o.event_buffer = Some(v.parse().map_err(|_| format!("--event-buffer: not a number: {v}"))?);
+            }
+            "--nomad-version" => {
+                let v = value("--nomad-version")?;
+                o.nomad_version = Some(
+                    NomadVersion::parse(&v)
+                        .ok_or(format!("--nomad-version: expected like 1.10 or 2.0.5, got {v:?}"))?,
+                );
+            }
+            "--acl-token" => {
+                let v = value("--acl-token")?;
+                let (secret, namespaces) =
+                    v.split_once('=').ok_or(format!("--acl-token: expected SECRET=ns1,ns2, got {v:?}"))?;
+                let namespaces =
+                    namespaces.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+                o.acl_tokens.push((secret.to_owned(), namespaces.collect()));
             }
             "--verbose" | "-v" => o.verbose = true,
             other => return Err(format!("unknown argument {other:?}")),

@@ -3,11 +3,11 @@
 
 use crate::query::Query;
 use crate::store::Store;
-use crate::{api, control, events, ui, Options};
+use crate::{api, control, events, ui, NomadVersion, Options};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -55,6 +55,17 @@ impl Reply {
     }
 }
 
+/// What a request's token may read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// No token, or a wrong one, where the double wants one.
+    Denied,
+    /// Every namespace (the double without `--token`, or the `--token` secret).
+    All,
+    /// An `--acl-token`: read-job in these namespaces only.
+    Namespaces(Vec<String>),
+}
+
 /// A forced answer or delay set through `POST /_double/mode`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Mode {
@@ -69,10 +80,17 @@ pub(crate) struct Shared {
     pub mode: Mutex<Mode>,
     pub counts: Mutex<BTreeMap<String, u64>>,
     token: Option<String>,
+    /// `--acl-token SECRET=ns,...`: tokens with read-job in those namespaces only.
+    acl_tokens: Vec<(String, Vec<String>)>,
+    pub version: NomadVersion,
+    /// The store as loaded, for `POST /_double/reset`.
+    initial: Store,
     pub ui: Option<PathBuf>,
     verbose: bool,
-    extra_headers: Vec<(String, String)>,
+    pub extra_headers: Vec<(String, String)>,
     pub shutdown: AtomicBool,
+    /// Bumped by every reset: streams opened before it end.
+    pub resets: AtomicU64,
     server: Arc<tiny_http::Server>,
 }
 
@@ -83,6 +101,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     pub fn current_index(&self) -> u64 {
         lock(&self.store).index
+    }
+
+    /// Read the store.
+    pub fn read<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        f(&lock(&self.store))
     }
 
     /// Run a change to the store, then wake every blocked query.
@@ -127,19 +150,54 @@ impl Shared {
         lock(&self.counts)
     }
 
-    /// `X-Nomad-Token: <t>` or `Authorization: Bearer <t>` (scheme case-insensitive).
-    fn authorized(&self, headers: &[Header]) -> bool {
-        let Some(token) = &self.token else { return true };
-        headers.iter().any(|h| {
+    /// What the request's token may read (`X-Nomad-Token: <t>` or `Authorization: Bearer
+    /// <t>`, the scheme case-insensitive). Without `--token` and `--acl-token` every
+    /// request may read everything (an agent without ACLs).
+    pub fn access(&self, headers: &[Header]) -> Access {
+        if self.token.is_none() && self.acl_tokens.is_empty() {
+            return Access::All;
+        }
+        let sent = headers.iter().find_map(|h| {
             let v = h.value.as_str();
             if h.field.equiv("X-Nomad-Token") {
-                v == token
+                Some(v.trim().to_owned())
             } else if h.field.equiv("Authorization") {
-                v.split_once(' ').is_some_and(|(s, t)| s.eq_ignore_ascii_case("bearer") && t.trim() == token)
+                v.split_once(' ')
+                    .filter(|(s, _)| s.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, t)| t.trim().to_owned())
             } else {
-                false
+                None
             }
-        })
+        });
+        let Some(sent) = sent else { return Access::Denied };
+        if self.token.as_deref() == Some(sent.as_str()) {
+            return Access::All;
+        }
+        match self.acl_tokens.iter().find(|(t, _)| *t == sent) {
+            Some((_, namespaces)) => Access::Namespaces(namespaces.clone()),
+            None => Access::Denied,
+        }
+    }
+
+    /// The cluster's namespaces: those its allocations are in (the double has no
+    /// namespace table), and `default`, which always exists.
+    pub fn namespaces(&self) -> Vec<String> {
+        let store = lock(&self.store);
+        let mut all: Vec<String> =
+            store.allocs.values().map(|e| e.alloc.namespace_or_default().to_owned()).collect();
+        all.push("default".into());
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Put the store back as it was loaded (the index too), clear the counts and the
+    /// forced mode, and end every open event stream.
+    pub fn reset(&self) {
+        *self.mode() = Mode::default();
+        self.counts().clear();
+        self.mutate(|s| *s = self.initial.clone());
+        self.resets.fetch_add(1, Ordering::SeqCst);
     }
 
     pub fn request_shutdown(&self) {
@@ -159,7 +217,8 @@ pub struct DoubleServer {
 impl DoubleServer {
     /// Load the snapshot, bind, and serve in a background thread.
     pub fn start(opts: Options) -> Result<DoubleServer, String> {
-        let store = Store::load(&opts.snapshot, opts.index)?;
+        let mut store = Store::load(&opts.snapshot, opts.index)?;
+        store.buffer_size = opts.event_buffer.unwrap_or(crate::store::DEFAULT_EVENT_BUFFER);
         if let Some(ui) = &opts.ui {
             if !ui.is_dir() {
                 return Err(format!("--ui {}: not a directory", ui.display()));
@@ -169,15 +228,19 @@ impl DoubleServer {
             .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
         let addr = server.server_addr().to_ip().ok_or("not an IP listener")?;
         let shared = Arc::new(Shared {
+            initial: store.clone(),
             store: Mutex::new(store),
             changed: Condvar::new(),
             mode: Mutex::new(Mode::default()),
             counts: Mutex::new(BTreeMap::new()),
             token: opts.token,
+            acl_tokens: opts.acl_tokens,
+            version: opts.nomad_version.unwrap_or_default(),
             ui: opts.ui,
             verbose: opts.verbose,
             extra_headers: opts.headers,
             shutdown: AtomicBool::new(false),
+            resets: AtomicU64::new(0),
             server: Arc::new(server),
         });
         let s = Arc::clone(&shared);
@@ -256,19 +319,23 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             if delay > 0 {
                 std::thread::sleep(Duration::from_millis(delay));
             }
-            let authorized = shared.authorized(req.headers());
-            if path == "/v1/event/stream" && forced.is_none() && authorized && method == "GET" {
+            let access = shared.access(req.headers());
+            // The agent checks the method and its own parameters, then the RPC authenticates
+            // (`command/agent/event_endpoint.go`, `nomad/event_endpoint.go`): a bad or
+            // missing token reaches `events::serve`, which refuses it the version's way.
+            if path == "/v1/event/stream" && forced.is_none() && method == "GET" {
                 match events::check(&q) {
-                    Ok(()) => return events::serve(shared, req, &q),
+                    Ok(()) => return events::serve(shared, req, &q, access),
                     Err(msg) => {
-                        let _ = req.respond(Response::from_string(msg).with_status_code(400));
-                        return;
+                        let mut reply = Reply::text(400, &msg).nomad_meta(shared.current_index());
+                        reply.headers.extend(shared.extra_headers.iter().cloned());
+                        return respond(shared, req, reply);
                     }
                 }
             }
             let mut reply = match forced {
                 Some((status, body)) => Reply::text(status, &body).nomad_meta(shared.current_index()),
-                None => api::handle(shared, &method, path, &q, authorized),
+                None => api::handle(shared, &method, path, &q, &access),
             };
             // Like Nomad's `http_api_response_headers`: on every /v1 answer, errors too.
             reply.headers.extend(shared.extra_headers.iter().cloned());
@@ -283,9 +350,15 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
         // The URL carries no secret (Nomad takes tokens from headers only); headers are not logged.
         eprintln!("nomad-double: {method} {url} -> {}", reply.status);
     }
+    respond(shared, req, reply);
+}
+
+/// Write one `Reply`.
+pub(crate) fn respond(_shared: &Shared, req: tiny_http::Request, reply: Reply) {
     // Nomad's agent serves its whole mux through gorilla's CompressHandler, then Go's
     // net/http frames the body (src/compress.rs). The control API is not Nomad's.
+    let path = req.url().split('?').next().unwrap_or("");
     let compressible = !(path == "/_double" || path.starts_with("/_double/"));
-    let resp = crate::compress::response(reply, req.headers(), compressible);
+    let resp: Response<_> = crate::compress::response(reply, req.headers(), compressible);
     let _ = req.respond(resp);
 }

@@ -51,12 +51,34 @@ impl Entry {
 /// An error for the control API: HTTP status and text.
 pub type ControlError = (u16, String);
 
+/// Nomad's default `event_buffer_size` (`command/agent/config.go`, v2.0.5; see
+/// docs/nomad-live.md).
+pub const DEFAULT_EVENT_BUFFER: usize = 100;
+
+/// One raft index's events, as Nomad's event buffer holds them (`nomad/stream/event_buffer.go`,
+/// v2.0.5: one item per raft apply, every event of that apply in it).
+#[derive(Clone, Debug)]
+pub struct EventItem {
+    pub index: u64,
+    /// Whole Nomad `Event` objects (`Topic`, `Type`, `Key`, `Namespace`, `FilterKeys`,
+    /// `Index`, `Payload`).
+    pub events: Vec<Value>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Store {
     /// The raft-like index: the `allocs` table index Nomad would report for lists.
     pub index: u64,
     /// By allocation ID.
     pub allocs: BTreeMap<String, Entry>,
+    /// Every item published, oldest first. A new subscription sees only the last
+    /// `buffer_size` of them ([`Store::retained`]): Nomad's buffer drops older items. One
+    /// already subscribed keeps every item after its position, since Nomad's subscription
+    /// holds a pointer into the buffer's linked list, which keeps the items after it alive
+    /// (`nomad/stream/event_buffer.go`, v2.0.5, on `bufferItem`). The log starts empty, as a
+    /// server's buffer does when it starts or becomes leader: it is memory only.
+    pub log: Vec<EventItem>,
+    pub buffer_size: usize,
 }
 
 pub fn now_nanos() -> i64 {
@@ -150,7 +172,92 @@ impl Store {
             }
         }
         let max_modify = allocs.values().map(|e| e.alloc.modify_index).max().unwrap_or(0);
-        Ok(Store { index: index.unwrap_or(max_modify).max(1), allocs })
+        Ok(Store {
+            index: index.unwrap_or(max_modify).max(1),
+            allocs,
+            log: Vec::new(),
+            buffer_size: DEFAULT_EVENT_BUFFER,
+        })
+    }
+
+    /// Publish the Allocation events of the change at `index` (every allocation in `ids`, as
+    /// it is now), and drop the oldest items past the buffer's size. Nomad strips `Job` from
+    /// the payload (`nomad/state/events.go`, v2.0.5: "remove job info to help keep size of
+    /// alloc event down"); `FilterKeys` are the job and deployment IDs.
+    fn publish(&mut self, index: u64, event_type: &str, ids: &[&str]) {
+        let events: Vec<Value> = ids
+            .iter()
+            .filter_map(|id| self.allocs.get(*id))
+            .map(|e| {
+                let mut payload = e.raw.clone();
+                if let Some(o) = payload.as_object_mut() {
+                    o.remove("Job");
+                }
+                json!({
+                    "Topic": "Allocation",
+                    "Type": event_type,
+                    "Key": e.alloc.id,
+                    "Namespace": e.alloc.namespace_or_default(),
+                    "FilterKeys": [e.alloc.job_id, e.alloc.deployment_id],
+                    "Index": index,
+                    "Payload": {"Allocation": payload},
+                })
+            })
+            .collect();
+        if events.is_empty() || self.buffer_size == 0 {
+            return;
+        }
+        self.log.push(EventItem { index, events });
+    }
+
+    /// What a new subscription can still be sent: the last `buffer_size` items.
+    pub fn retained(&self) -> &[EventItem] {
+        &self.log[self.log.len().saturating_sub(self.buffer_size)..]
+    }
+
+    /// The items from raft index `from` on, for a subscription already running.
+    pub fn items_from(&self, from: u64) -> &[EventItem] {
+        &self.log[self.log.partition_point(|i| i.index < from)..]
+    }
+
+    /// The raft index of the newest item, or 0.
+    pub fn newest_item(&self) -> u64 {
+        self.log.last().map(|i| i.index).unwrap_or(0)
+    }
+
+    /// Where a subscription at `index` starts, as `StartAtClosest` in
+    /// `nomad/stream/event_buffer.go` (v2.0.5) picks it, called from `Subscribe` in
+    /// `nomad/stream/event_broker.go`: `index` 0 is the whole buffer; otherwise the first item
+    /// at or after `index` (inclusive), the oldest item when `index` is older than the buffer
+    /// (no error: what fell out is simply not sent), and the newest item when `index` is past
+    /// them all (so that item, older than asked, is sent again). An empty buffer sends
+    /// what comes next. Returns the raft index of the first item to send.
+    pub fn start_at_closest(&self, index: u64) -> u64 {
+        let retained = self.retained();
+        let next = self.index + 1;
+        match retained.first() {
+            None => next,
+            Some(first) if index == 0 => first.index,
+            Some(_) => match retained.iter().find(|item| item.index >= index) {
+                Some(item) => item.index,
+                None => retained.last().map(|i| i.index).unwrap_or(next),
+            },
+        }
+    }
+
+    /// Garbage-collect allocations, as Nomad's core GC does (`nomad/core_sched.go` reaps
+    /// them through `EvalReap`): they leave every list, the `allocs` index rises, and no
+    /// event is published (the reap's message type has no entry in `MsgTypeEvents`,
+    /// `nomad/state/events.go`, v2.0.5). Unknown IDs are an error, and nothing changes.
+    pub fn gc(&mut self, ids: &[String]) -> Result<Value, ControlError> {
+        if let Some(missing) = ids.iter().find(|id| !self.allocs.contains_key(*id)) {
+            return Err((404, format!("alloc not found: {missing}")));
+        }
+        let index = self.bump();
+        for id in ids {
+            self.allocs.remove(id);
+        }
+        Ok(json!({"GarbageCollected": ids, "Index": index}))
     }
 
     fn bump(&mut self) -> u64 {
@@ -253,6 +360,7 @@ impl Store {
             }
         }
         let index = self.touch(id, now, false)?;
+        self.publish(index, "AllocationUpdated", &[id]);
         Ok(json!({"ID": id, "Task": task, "Index": index}))
     }
 
@@ -299,6 +407,7 @@ impl Store {
         obj.insert("ClientStatus".into(), json!("failed"));
         obj.insert("ClientDescription".into(), json!("Failed tasks"));
         let index = self.touch(id, now, false)?;
+        self.publish(index, "AllocationUpdated", &[id]);
         Ok(json!({"ID": id, "Index": index}))
     }
 
@@ -376,6 +485,9 @@ impl Store {
         obj.insert("AllocModifyIndex".into(), json!(index));
         obj.insert("ModifyTime".into(), json!(now));
         e.refresh().map_err(|m| (500, m))?;
+        // The scheduler's plan places the new allocation and updates the old one in one
+        // raft apply: one item, two `PlanResult` events.
+        self.publish(index, "PlanResult", &[id, &new_id]);
         Ok(json!({"ID": new_id, "Index": index}))
     }
 }
