@@ -289,7 +289,6 @@ impl Driver {
                 let updates = self.held.borrow_mut().take();
                 if !updates.is_empty() {
                     dispatch.dispatch(Action::ListUpdates(path.clone(), updates));
-                    dispatch.dispatch(Action::Live(LiveStatus::Live { updated: now_ms() }));
                 }
             }
             Command::WakeAt(at) => {
@@ -317,7 +316,7 @@ impl Driver {
         let mut extra: Vec<(&str, String)> = Vec::new();
         if let Some(n) = blocking_from {
             // An agent that never wrote an allocation answers index 0, and `index=0` would not
-            // block (docs/nomad-live.md, "Blocking queries"): ask from 1 at least.
+            // block (docs/nomad-live.md §1): ask from 1 at least.
             extra.push(("index", n.max(1).to_string()));
             extra.push(("wait", WAIT.to_owned()));
         }

@@ -7,7 +7,7 @@
 //! and the stream is opened at the first page's index while the other pages are still being
 //! read, so nothing that changes during a long read is lost. What arrives is held and folded
 //! into the list (the newest `ModifyIndex` wins, [`Held`]). The stream cannot say that it
-//! lost events (docs/nomad-live.md, "The event stream"): Nomad starts a subscription at the
+//! lost events (docs/nomad-live.md §3): Nomad starts a subscription at the
 //! oldest buffered item when the index asked for is older, without an error. So wherever a
 //! loss cannot be ruled out the list is read again, and the header says re-syncing:
 //! - the first event frame of a subscription is newer than the index subscribed at (the item
@@ -19,10 +19,11 @@
 //!   reliably).
 //!
 //! A list is also read in full every `resync_ms`: Nomad announces no garbage collection.
-//! A stream that ends before its first `{}` (Nomad 1.11.2+ refuses that way, with a 200),
-//! answers an error status, garbles, or stays silent past Nomad's heartbeats is not tried
-//! again for that view: blocking queries keep it current instead, as they do for one
-//! allocation and for lists the stream cannot follow.
+//! A stream that ends (or stays silent) before its first `{}` (Nomad 1.11.2+ refuses that
+//! way, with a 200), answers an error status, or garbles is not tried again for that view:
+//! blocking queries keep it current instead, as they do for one allocation and for lists
+//! the stream cannot follow. One that worked and then goes silent past Nomad's heartbeats
+//! has ended (1.11.2+ does not close it), and is handled as one that closed.
 
 use crate::allocation::Allocation;
 use crate::live_events::{apply_updates, Applied};
@@ -35,8 +36,9 @@ pub struct Policy {
     /// Two reads of one view never start closer than this, whatever the server does.
     pub min_read_interval_ms: f64,
     pub max_backoff_ms: f64,
-    /// Nomad sends `{}` every 30 s; a stream silent this long is held back on the way (a
-    /// buffering proxy), so changes would show late or never.
+    /// Nomad sends `{}` every 30 s; a stream that worked and is then silent this long has
+    /// ended without a close: from 1.11.2 Nomad leaves the hijacked connection open when the
+    /// stream ends (a lost leader, an expired token), until Go collects it.
     pub silence_ms: f64,
     /// Held updates are folded into the list on screen at most this often: each fold copies
     /// the list and indexes it again.
@@ -55,7 +57,7 @@ impl Default for Policy {
             resync_ms: 300_000.0,
             min_read_interval_ms: 1_000.0,
             max_backoff_ms: 30_000.0,
-            silence_ms: 75_000.0,
+            silence_ms: 45_000.0,
             apply_every_ms: 1_000.0,
             short_stream_ms: 10_000.0,
             first_heartbeat_ms: 10_000.0,
@@ -465,6 +467,10 @@ impl LiveSync {
                 self.apply_owed = false;
                 self.last_apply = Some(now);
                 out.push(Command::Apply);
+                // Current as of now, unless a read is owed because something may be missing.
+                if self.scheduled.is_none() {
+                    out.push(Command::Status(SyncStatus::Live));
+                }
             }
         }
     }
@@ -501,13 +507,14 @@ impl LiveSync {
 
     fn tick(&mut self, now: f64, out: &mut Vec<Command>) {
         if let Stream::Open { last_bytes, since, heartbeat, .. } = self.stream {
-            let refused = !heartbeat && now - since >= self.policy.first_heartbeat_ms;
-            if refused || now - last_bytes >= self.policy.silence_ms {
+            // No `{}` at all: refused (or a proxy that holds the stream back), as if it had
+            // ended before its first heartbeat. Silent after it worked: it ended.
+            if !heartbeat && now - since >= self.policy.first_heartbeat_ms {
                 out.push(Command::CloseStream);
-                self.stream = Stream::Unusable;
-                if !self.reading && self.scheduled.is_none() {
-                    self.read(Some(self.index), false, now, out);
-                }
+                self.stream_ended(StreamEnd::Closed, now, out);
+            } else if heartbeat && now - last_bytes >= self.policy.silence_ms {
+                out.push(Command::CloseStream);
+                self.stream_ended(StreamEnd::Broken, now, out);
             }
         }
         if self.apply_owed && !self.reading {

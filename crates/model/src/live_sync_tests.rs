@@ -50,7 +50,7 @@ fn table(kind: ViewKind, rows: &[(Input, f64, Vec<Command>)]) -> LiveSync {
 
 #[test]
 fn the_driver_is_woken_for_the_earliest_time_that_matters_and_only_when_it_moves_earlier() {
-    let mut m = LiveSync::new(LIST, policy());
+    let mut m = LiveSync::new(LIST, Policy { resync_ms: 30_000.0, ..Policy::default() });
     m.step(Start(Known::Nothing), 0.0);
     // The deadline for the stream's first `{}`.
     assert_eq!(
@@ -59,15 +59,15 @@ fn the_driver_is_woken_for_the_earliest_time_that_matters_and_only_when_it_moves
     );
     // Woken for it, with `{}` already in: the next time that matters is the read's end.
     assert_eq!(m.step(Heartbeat, 60.0), vec![]);
-    assert_eq!(m.step(Tick, 10_050.0), vec![WakeAt(75_060.0)]);
-    // The re-sync (60 s after the read) is earlier.
-    assert_eq!(m.step(done(100), 1_000.0), vec![Status(S::Live), WakeAt(61_000.0)]);
+    assert_eq!(m.step(Tick, 10_050.0), vec![WakeAt(45_060.0)]);
+    // The re-sync (30 s after the read) is earlier than the silence deadline (45 s).
+    assert_eq!(m.step(done(100), 1_000.0), vec![Status(S::Live), WakeAt(31_000.0)]);
     // An owed fold is earlier still.
-    assert_eq!(m.step(Frame { index: 100, unknown: false }, 2_100.0), vec![Apply]);
+    assert_eq!(m.step(Frame { index: 100, unknown: false }, 2_100.0), vec![Apply, Status(S::Live)]);
     assert_eq!(m.step(Frame { index: 101, unknown: false }, 2_500.0), vec![WakeAt(3_100.0)]);
     assert_eq!(m.step(Frame { index: 102, unknown: false }, 2_600.0), vec![], "already woken for 3,100");
     // Woken: the fold, and the next time that matters is asked for again.
-    assert_eq!(m.step(Tick, 3_100.0), vec![Apply, WakeAt(61_000.0)]);
+    assert_eq!(m.step(Tick, 3_100.0), vec![Apply, Status(S::Live), WakeAt(31_000.0)]);
     // A stale wake (a timer asked for earlier) changes nothing, nor asks again.
     assert_eq!(m.step(Tick, 3_200.0), vec![]);
 }
@@ -86,10 +86,10 @@ fn a_followed_list_subscribes_at_the_first_page_and_goes_live_when_every_page_is
             (Frame { index: 100, unknown: false }, 70.0, vec![]),
             (Frame { index: 104, unknown: true }, 80.0, vec![]),
             (done(100), 900.0, vec![Status(S::Live)]),
-            (Frame { index: 105, unknown: false }, 1_000.0, vec![Apply]),
+            (Frame { index: 105, unknown: false }, 1_000.0, vec![Apply, Status(S::Live)]),
             // Within a second of the last fold: owed, and woken for.
             (Frame { index: 106, unknown: false }, 1_500.0, vec![]),
-            (Tick, 2_000.0, vec![Apply]),
+            (Tick, 2_000.0, vec![Apply, Status(S::Live)]),
         ],
     );
 }
@@ -108,7 +108,7 @@ fn a_first_frame_newer_than_the_index_subscribed_at_is_a_possible_gap_and_reads_
             // Only the first frame is checked: a stream that is open loses nothing.
             (Frame { index: 140, unknown: false }, 3_600.0, vec![]),
             (done(141), 4_000.0, vec![Status(S::Live)]),
-            (Frame { index: 150, unknown: false }, 4_700.0, vec![Apply]),
+            (Frame { index: 150, unknown: false }, 4_700.0, vec![Apply, Status(S::Live)]),
         ],
     );
 }
@@ -235,10 +235,9 @@ fn refused_garbled_and_silent_streams_fall_back_to_blocking_queries() {
             (FirstPage { index: Some(100) }, 10.0, vec![Subscribe { index: 100 }]),
             (done(100), 2_000.0, vec![Status(S::Live)]),
             (Heartbeat, 2_010.0, vec![]),
-            (Tick, 62_000.0, vec![Status(S::Resyncing), resync()]),
-            (done(100), 63_000.0, vec![Status(S::Live)]),
-            // Nothing since 2,010: 75 s of silence.
-            (Tick, 77_010.0, vec![CloseStream, blocking(100)]),
+            // Nothing since 2,010: 45 s of silence after it worked is an end, not a refusal.
+            (Tick, 47_010.0, vec![CloseStream, Status(S::Resyncing), resync()]),
+            (FirstPage { index: Some(120) }, 47_100.0, vec![Subscribe { index: 120 }]),
         ],
     );
 }
@@ -378,7 +377,7 @@ fn held_data_and_snapshots() {
         &[
             (Start(Known::Live(300)), 0.0, vec![Status(S::Live), Subscribe { index: 300 }]),
             (Heartbeat, 5.0, vec![]),
-            (Frame { index: 300, unknown: false }, 6.0, vec![Apply]),
+            (Frame { index: 300, unknown: false }, 6.0, vec![Apply, Status(S::Live)]),
         ],
     );
 }
@@ -392,6 +391,7 @@ fn a_restored_cluster_is_subscribed_to_again_from_its_lower_index() {
             (FirstPage { index: Some(500) }, 10.0, vec![Subscribe { index: 500 }]),
             (Heartbeat, 20.0, vec![]),
             (done(500), 1_000.0, vec![Status(S::Live)]),
+            (Heartbeat, 30_020.0, vec![]),
             (Tick, 61_000.0, vec![Status(S::Resyncing), resync()]),
             (done(40), 62_000.0, vec![CloseStream, Subscribe { index: 40 }, Status(S::Live)]),
         ],
