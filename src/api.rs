@@ -324,7 +324,7 @@ async fn send(
     }
     let next_token = headers.get("X-Nomad-NextToken").filter(|t| !t.is_empty());
     // Nomad compresses whatever the browser accepts, and sends no Content-Length then
-    // (docs/nomad-live.md, "Compression"); a Content-Length with Content-Encoding counts the
+    // (docs/nomad-live.md §2); a Content-Length with Content-Encoding counts the
     // compressed bytes, while the body read below is already decompressed.
     let compressed =
         headers.get("Content-Encoding").is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
@@ -393,8 +393,9 @@ async fn read_body(
                 chunk.copy_to(&mut buf[at..]);
             }
         }
-        // Re-rendering on every chunk would cost more than the download; report every 256 KB.
-        if received - reported >= 256 * 1024 {
+        // Re-rendering on every chunk would cost more than the download; report the first
+        // chunk (so a body without Content-Length shows its bytes at once), then every 256 KB.
+        if reported == 0 || received - reported >= 256 * 1024 {
             reported = received;
             on_progress(Progress { received: reported, total });
         }

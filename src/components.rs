@@ -10,6 +10,7 @@ pub mod copy_button;
 pub mod error_panel;
 pub mod events_table;
 pub mod export_bar;
+pub mod gone;
 pub mod links;
 pub mod live_indicator;
 pub mod loading;

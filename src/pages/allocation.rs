@@ -114,6 +114,12 @@ pub fn AllocationPage(props: &AllocationPageProps) -> Html {
     let chain_view = chain.map(|l| ChainInput { lineage: l, allocs: chain_allocs, gaps });
 
     match (entry.data, entry.loading, entry.error) {
+        (Some(d), _, Some(e)) if e.is_not_found() => html! {
+            <>
+                <section class="page">{ crate::components::gone::gone_notice(&props.id) }</section>
+                <AllocationView alloc={d.alloc.clone()} raw={Some(AttrValue::from(d.raw.clone()))} chain={chain_view} />
+            </>
+        },
         (Some(d), _, _) => html! {
             <AllocationView alloc={d.alloc.clone()} raw={Some(AttrValue::from(d.raw.clone()))} chain={chain_view} />
         },

@@ -45,6 +45,12 @@ pub fn TaskPage(props: &TaskPageProps) -> Html {
         })
     };
     match (entry.data, entry.loading, entry.error) {
+        (Some(d), _, Some(e)) if e.is_not_found() => html! {
+            <>
+                <section class="page">{ crate::components::gone::gone_notice(&props.id) }</section>
+                <TaskView alloc={d.alloc.clone()} task={props.task.clone()} {newest_first} {on_toggle} />
+            </>
+        },
         (Some(d), _, _) => html! {
             <TaskView alloc={d.alloc.clone()} task={props.task.clone()} {newest_first} {on_toggle} />
         },
