@@ -433,7 +433,7 @@ fn alloc(shared: &Shared, q: &Query, c: &Common, authorized: &Access, id: &str) 
     })?;
     match found {
         // `Alloc.GetAlloc` refuses an allocation in a namespace the token may not read
-        // with a plain error, a 500 (docs/nomad-live.md, "Error bodies and status codes").
+        // with a plain error, a 500 (docs/nomad-live.md §5).
         Some(raw) if !c.may_read(raw.get("Namespace").and_then(Value::as_str).unwrap_or("default")) => {
             Err((500, format!("Unknown allocation {}", go_quote(id))))
         }

@@ -1,5 +1,5 @@
-//! `GET /v1/event/stream`, Allocation topic, as Nomad serves it (docs/nomad-live.md, "The
-//! event stream"). Frames come from the store's bounded event buffer, one frame per raft
+//! `GET /v1/event/stream`, Allocation topic, as Nomad serves it (docs/nomad-live.md §3).
+//! Frames come from the store's bounded event buffer, one frame per raft
 //! index (`{"Events": [...], "Index": N}`), never rebuilt from the current allocations, so
 //! a subscriber that falls behind the buffer loses events silently, as on a real agent.
 //!
@@ -134,7 +134,7 @@ pub(crate) fn serve(shared: &Shared, req: tiny_http::Request, q: &Query, access:
         if hijacks {
             // 200 is on the wire before the RPC refuses, and the refusal cannot be written.
             // Nor is the connection closed: the handler's close only marks its flushing
-            // writer closed (docs/nomad-live.md, "Errors on the stream"), so the client sees
+            // writer closed (docs/nomad-live.md §3, "How errors reach the HTTP client"), so the client sees
             // a 200 and then nothing. The double holds it silent until it is reset or
             // stops, or for `REFUSED_HOLD` (Go would close it when the connection is
             // garbage-collected, at no set time).

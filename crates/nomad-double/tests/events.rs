@@ -1,4 +1,4 @@
-//! The event stream as Nomad serves it (docs/nomad-live.md, "The event stream"): the
+//! The event stream as Nomad serves it (docs/nomad-live.md §3): the
 //! bounded buffer and where a subscription starts, garbage collection without an event, a
 //! reset, and the refusals of Nomad 1.10 and 2.0. Each expectation is written from Nomad's
 //! behaviour, not from the double's code.
