@@ -85,7 +85,9 @@ export default defineConfig({
       stdout: 'ignore',
       stderr: 'pipe',
     },
-    double(LIVE.demo, 'www/demo'),
+    // Nomad 1.10's event stream (errors as statuses, chunked, gzip'd); the token double
+    // (and e2e/live-truth.spec.mjs) are 2.0's.
+    double(LIVE.demo, 'www/demo', '--nomad-version 1.10.5'),
     double(LIVE.token, 'www/demo', '--token e2e-secret-token'),
     {
       command: `${bin('allocscope')} serve --nomad http://127.0.0.1:${LIVE.token} --listen 127.0.0.1:${LIVE.serve} --dist ${dist} --token-file e2e/fixtures/token.txt`,

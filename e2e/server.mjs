@@ -10,6 +10,8 @@
 //   /fixtures/<name>/...    e2e/fixtures/<name>/ (hostile, malformed, ...)
 //   /scale/<n>/v1/allocations   the demo's stubs copied to n allocations (e2e/scale-data.mjs)
 //   /slowscale/<n>/v1/allocations   the same, sent 64 KB every 40 ms
+//   /gzscale/<n>/v1/allocations     the same, gzip'd as Nomad sends it (no Content-Length),
+//                           4 KB of gzip every 40 ms
 //   /broken/404/v1/...      404 text/plain "alloc not found"
 //   /broken/500/v1/...      500 text/plain "No cluster leader"
 //   /broken/403/v1/...      403 text/plain "Permission denied"
@@ -31,6 +33,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { scaleAllocations, MAX_SCALE } from './scale-data.mjs';
 
@@ -57,7 +60,8 @@ const TEST_CONFIG = JSON.stringify({
   allowed_parent_origins: [ORIGIN],
 }, null, 2);
 
-// Bodies of /scale/<count>/v1/allocations, built once per count.
+// Bodies of /scale/<count>/v1/allocations, built once per count (and gzip'd for /gzscale/).
+const gzBodies = new Map();
 const scaleBodies = new Map();
 
 const BAD_CONFIG = '{\n  "source": 42\n}\n';
@@ -153,12 +157,27 @@ function handle(req, res) {
     return send(req, res, Number(broken[1]), 'text/plain; charset=utf-8', BROKEN[broken[1]]);
   }
 
-  const scale = /^\/(slow)?scale\/(\d+)\/v1\/allocations$/.exec(pathname);
+  const scale = /^\/(slow|gz)?scale\/(\d+)\/v1\/allocations$/.exec(pathname);
   if (scale && Number(scale[2]) <= MAX_SCALE) {
     const count = Number(scale[2]);
     if (!scaleBodies.has(count)) scaleBodies.set(count, Buffer.from(JSON.stringify(scaleAllocations(count))));
     const body = scaleBodies.get(count);
     if (!scale[1]) return send(req, res, 200, 'application/json', body);
+    if (scale[1] === 'gz') {
+      // Nomad's gzip handler drops Content-Length (docs/nomad-live.md §2).
+      if (!gzBodies.has(count)) gzBodies.set(count, zlib.gzipSync(body));
+      const gz = gzBodies.get(count);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Cache-Control': 'no-store' });
+      let at = 0;
+      const tick = () => {
+        if (res.destroyed) return;
+        res.write(gz.subarray(at, at + 4096));
+        at += 4096;
+        if (at < gz.length) setTimeout(tick, 40);
+        else res.end();
+      };
+      return tick();
+    }
     // /slowscale/: 64 KB every 40 ms, so a test sees the list while it still streams in.
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
     let at = 0;
