@@ -226,6 +226,9 @@ pub struct LiveSync {
     failures: u32,
     stream_failures: u32,
     reading: bool,
+    /// The read running replaces a whole list already on screen (not a first load, whose
+    /// pages are shown as they come): updates may be folded into the list meanwhile.
+    reading_over_shown: bool,
     last_read_start: Option<f64>,
     stream: Stream,
     /// A full read is owed (a possible loss); it starts when the current read ends.
@@ -250,6 +253,7 @@ impl LiveSync {
             failures: 0,
             stream_failures: 0,
             reading: false,
+            reading_over_shown: false,
             last_read_start: None,
             stream: Stream::Off,
             resync_owed: false,
@@ -354,6 +358,7 @@ impl LiveSync {
         }
         self.scheduled = None;
         self.reading = true;
+        self.reading_over_shown = self.seen_live;
         self.last_read_start = Some(now);
         out.push(Command::Read { blocking_from, resync });
     }
@@ -455,9 +460,15 @@ impl LiveSync {
                 self.read(None, true, now, out);
             }
         }
-        if !self.reading {
+        if self.may_apply() {
             self.apply(now, out);
         }
+    }
+
+    /// Updates can be folded into the list on screen: no read runs, or one that replaces a
+    /// list already whole on screen (so a change shows at once while a re-sync reads).
+    fn may_apply(&self) -> bool {
+        !self.reading || self.reading_over_shown
     }
 
     fn apply(&mut self, now: f64, out: &mut Vec<Command>) {
@@ -468,7 +479,7 @@ impl LiveSync {
                 self.last_apply = Some(now);
                 out.push(Command::Apply);
                 // Current as of now, unless a read is owed because something may be missing.
-                if self.scheduled.is_none() {
+                if self.scheduled.is_none() && !self.reading {
                     out.push(Command::Status(SyncStatus::Live));
                 }
             }
@@ -517,7 +528,7 @@ impl LiveSync {
                 self.stream_ended(StreamEnd::Broken, now, out);
             }
         }
-        if self.apply_owed && !self.reading {
+        if self.apply_owed && self.may_apply() {
             self.apply(now, out);
         }
         if self.reading {
@@ -550,9 +561,9 @@ impl LiveSync {
             if let Some(at) = self.resync_at.filter(|_| self.following()) {
                 times.push(at);
             }
-            if self.apply_owed {
-                times.push(self.last_apply.unwrap_or(0.0) + self.policy.apply_every_ms);
-            }
+        }
+        if self.apply_owed && self.may_apply() {
+            times.push(self.last_apply.unwrap_or(0.0) + self.policy.apply_every_ms);
         }
         if let Stream::Open { last_bytes, since, heartbeat, .. } = self.stream {
             times.push(last_bytes + self.policy.silence_ms);

@@ -104,7 +104,8 @@ fn a_first_frame_newer_than_the_index_subscribed_at_is_a_possible_gap_and_reads_
             (done(100), 2_000.0, vec![Status(S::Live)]),
             (Heartbeat, 2_100.0, vec![]),
             // Item 100 was not sent again: items between may have fallen out of the buffer.
-            (Frame { index: 130, unknown: false }, 3_500.0, vec![Status(S::Resyncing), resync()]),
+            // The change shows at once; the header says re-syncing until the read is in.
+            (Frame { index: 130, unknown: false }, 3_500.0, vec![Status(S::Resyncing), resync(), Apply]),
             // Only the first frame is checked: a stream that is open loses nothing.
             (Frame { index: 140, unknown: false }, 3_600.0, vec![]),
             (done(141), 4_000.0, vec![Status(S::Live)]),
@@ -139,7 +140,7 @@ fn placements_missed_by_a_read_and_unknown_allocations_read_again() {
             (ReadDone { result: Ok(Some(100)), missed: true }, 3_000.0, vec![Status(S::Resyncing), resync()]),
             (done(101), 5_000.0, vec![Status(S::Live)]),
             // A placement while nothing is read: read again (the minimum interval has passed).
-            (Frame { index: 102, unknown: true }, 7_000.0, vec![Status(S::Resyncing), resync()]),
+            (Frame { index: 102, unknown: true }, 7_000.0, vec![Status(S::Resyncing), resync(), Apply]),
         ],
     );
 }
