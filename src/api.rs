@@ -1,6 +1,6 @@
 //! The one HTTP client module: GET a source path, with download progress, and turn every
 //! way it can fail into a `FetchError` that says what failed and what to do. Nomad answers
-//! errors with plain-text bodies (nomad-model.md §4.6), which are kept and shown as text.
+//! errors with plain-text bodies (docs/nomad-live.md §5), which are kept and shown as text.
 
 use allocscope_model::DecodeError;
 use std::fmt;

@@ -197,7 +197,8 @@ struct Driver {
     tx: UnboundedSender<Msg>,
     /// Updates from the stream not yet folded into the list.
     held: Rc<RefCell<Held>>,
-    /// The IDs of the list last read (and changed since), to tell placements apart.
+    /// The IDs of the list last read, to tell a placement (an update for an allocation the
+    /// list lacks) from a change.
     ids: Rc<RefCell<HashSet<String>>>,
     /// Which subscription is current.
     generation: Rc<Cell<u32>>,

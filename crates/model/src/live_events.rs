@@ -1,5 +1,5 @@
 //! Following a live agent's list through Nomad's event stream (`GET /v1/event/stream`,
-//! Nomad 1.0+, nomad-model.md §4.8) instead of reading the whole list again on every change.
+//! Nomad 1.0+, docs/nomad-live.md §3) instead of reading the whole list again on every change.
 //!
 //! The stream is NDJSON: `{}` heartbeats and `{"Events": [...], "Index": N}` frames. Each
 //! Allocation event carries the whole allocation (without its `Job`) as it is after the
@@ -141,7 +141,7 @@ mod tests {
     }
 
     #[test]
-    fn frames_are_read_across_chunk_boundaries_and_heartbeats_skipped() {
+    fn frames_are_read_across_chunk_boundaries_and_heartbeats_reported() {
         let body = format!(
             "{{}}\n{}{}{{}}\n{}",
             frame(10, &[stub("a", "running", 10)]),

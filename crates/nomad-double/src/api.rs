@@ -1,4 +1,4 @@
-//! The Nomad endpoints the double serves (nomad-model.md §4): `GET /v1/allocations`,
+//! The Nomad endpoints the double serves (docs/nomad-live.md §1, §5): `GET /v1/allocations`,
 //! `/v1/allocation/:id`, `/v1/job/:id/allocations` and `/v1/node/:id/allocations`, with
 //! Nomad's parameters, blocking queries, headers and plain-text errors.
 //!

@@ -16,7 +16,7 @@
 //! with Nomad's blocking queries (`index`, `wait`), headers (`X-Nomad-Index`,
 //! `X-Nomad-KnownLeader`, `X-Nomad-LastContact`, `X-Nomad-NextToken`), plain-text errors
 //! and status codes, and token checks (`X-Nomad-Token`, `Authorization: Bearer`), as
-//! described in the project's research notes (nomad-model.md §4).
+//! read from Nomad's source and described in docs/nomad-live.md.
 //!
 //! A control API under `/_double/` (clearly not Nomad's) lets a test count requests,
 //! append task events, fail or replace allocations (each raises the index and wakes
