@@ -141,6 +141,19 @@ function serveFile(req, res, base, rel, headers = {}) {
   });
 }
 
+/** Write `bytes` to `res` `size` bytes every 40 ms, then end it. */
+function sendSlowly(res, bytes, size) {
+  let at = 0;
+  const tick = () => {
+    if (res.destroyed) return;
+    res.write(bytes.subarray(at, at + size));
+    at += size;
+    if (at < bytes.length) setTimeout(tick, 40);
+    else res.end();
+  };
+  tick();
+}
+
 function handle(req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return send(req, res, 405, 'text/plain; charset=utf-8', 'method not allowed', { Allow: 'GET, HEAD' });
@@ -168,27 +181,11 @@ function handle(req, res) {
       if (!gzBodies.has(count)) gzBodies.set(count, zlib.gzipSync(body));
       const gz = gzBodies.get(count);
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Cache-Control': 'no-store' });
-      let at = 0;
-      const tick = () => {
-        if (res.destroyed) return;
-        res.write(gz.subarray(at, at + 4096));
-        at += 4096;
-        if (at < gz.length) setTimeout(tick, 40);
-        else res.end();
-      };
-      return tick();
+      return sendSlowly(res, gz, 4096);
     }
     // /slowscale/: 64 KB every 40 ms, so a test sees the list while it still streams in.
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
-    let at = 0;
-    const tick = () => {
-      if (res.destroyed) return;
-      res.write(body.subarray(at, at + 65536));
-      at += 65536;
-      if (at < body.length) setTimeout(tick, 40);
-      else res.end();
-    };
-    return tick();
+    return sendSlowly(res, body, 65536);
   }
 
   const fixture = /^\/fixtures\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(pathname);

@@ -170,7 +170,7 @@ fn the_periodic_resync_reads_a_followed_list_again() {
             (FirstPage { index: Some(100) }, 10.0, vec![Subscribe { index: 100 }]),
             (done(100), 1_000.0, vec![Status(S::Live)]),
             (Heartbeat, 30_000.0, vec![]),
-            // The wake for silence was at 75,010; the re-sync comes first.
+            // A heartbeat at 30 s keeps the stream from counting as silent; the re-sync comes.
             (Tick, 61_000.0, vec![Status(S::Resyncing), resync()]),
             (done(100), 62_000.0, vec![Status(S::Live)]),
         ],

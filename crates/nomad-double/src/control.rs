@@ -99,7 +99,8 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, body:
                     done(shared.mutate(|s| s.fail(&id, code)))
                 }
                 "replace" => done(shared.mutate(|s| s.replace(&id, &v))),
-                _ => Reply::text(404, "nomad-double: unknown control action (event, fail, replace)"),
+                "stop" => done(shared.mutate(|s| s.stop(&id, &v))),
+                _ => Reply::text(404, "nomad-double: unknown control action (event, fail, replace, stop)"),
             }
         }
         ["gc"] if post => {
@@ -135,7 +136,7 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, body:
         _ => Reply::text(
             404,
             "nomad-double: unknown control path; see GET /_double/counts, POST /_double/counts/reset, \
-             GET /_double/index, GET|POST /_double/mode, POST /_double/alloc/:id/{event,fail,replace}, \
+             GET /_double/index, GET|POST /_double/mode, POST /_double/alloc/:id/{event,fail,replace,stop}, \
              POST /_double/gc, POST /_double/reset, POST /_double/shutdown",
         ),
     }

@@ -42,6 +42,7 @@ Control API (not Nomad):
   POST /_double/alloc/:id/event      body: a TaskEvent, or {\"Task\": \"api\", \"Event\": {...}}
   POST /_double/alloc/:id/fail       body (optional): {\"ExitCode\": 1}
   POST /_double/alloc/:id/replace    -> {\"ID\": \"<new id>\", \"Index\": N}
+  POST /_double/alloc/:id/stop       a desired transition (Migrate), as nomad alloc stop
   POST /_double/gc                   body: {\"IDs\": [...]}: garbage-collect, no event
   POST /_double/reset                back to the snapshot as loaded (index, counts, mode)
   GET|POST /_double/mode             {\"status\": 500, \"body\": \"No cluster leader\"},

@@ -411,6 +411,32 @@ impl Store {
         Ok(json!({"ID": id, "Index": index}))
     }
 
+    /// `nomad alloc stop`: `Alloc.Stop` (`nomad/alloc_endpoint.go`, v2.0.5) commits a desired
+    /// transition, `Migrate` (and `Reschedule` from the body's `"Reschedule": true`), merged
+    /// into the allocation's `DesiredTransition` with `ModifyIndex` and `AllocModifyIndex` at
+    /// the new index (`UpdateAllocDesiredTransitionTxn`, `nomad/state/state_store.go`); its
+    /// event is `AllocationUpdateDesiredStatus`. The scheduler stopping it afterwards is a
+    /// later plan, which the double does not run.
+    pub fn stop(&mut self, id: &str, body: &Value) -> Result<Value, ControlError> {
+        let index = self.bump();
+        let reschedule = body.get("Reschedule").and_then(Value::as_bool).unwrap_or(false);
+        let e = self.entry(id)?;
+        let obj = e.obj();
+        let transition = obj.entry("DesiredTransition").or_insert_with(|| json!({}));
+        if !transition.is_object() {
+            *transition = json!({});
+        }
+        let t = transition.as_object_mut().expect("just made");
+        t.insert("Migrate".into(), json!(true));
+        t.insert("NoShutdownDelay".into(), json!(false));
+        t.insert("Reschedule".into(), json!(reschedule));
+        obj.insert("ModifyIndex".into(), json!(index));
+        obj.insert("AllocModifyIndex".into(), json!(index));
+        e.refresh().map_err(|m| (500, m))?;
+        self.publish(index, "AllocationUpdateDesiredStatus", &[id]);
+        Ok(json!({"ID": id, "Index": index}))
+    }
+
     /// The scheduler replaces `id`: a new pending allocation in the same slot (same job,
     /// group and name), `PreviousAllocation` = `id`, the reschedule tracker carried forward
     /// with one more event; the old one gets `NextAllocation`. `body` may override

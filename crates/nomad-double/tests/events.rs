@@ -172,6 +172,17 @@ fn a_subscription_starts_at_the_closest_buffered_item_and_loses_what_fell_out() 
     );
     assert_eq!(e["FilterKeys"], json!(["node-exporter", ""]));
     assert!(e["Payload"]["Allocation"].get("Job").is_none());
+    // `nomad alloc stop` is a desired transition: its own event type, the index raised.
+    let stopped = post(&s, &format!("/_double/alloc/{EXPORTER}/stop"), json!({}))["Index"].as_u64().unwrap();
+    let f = &chunked_lines(&mut sub(&stopped.to_string()), 2)[1];
+    assert_eq!(f["Index"].as_u64(), Some(stopped));
+    let e = &f["Events"][0];
+    assert_eq!(e["Type"].as_str(), Some("AllocationUpdateDesiredStatus"));
+    let a = &e["Payload"]["Allocation"];
+    assert_eq!(
+        (a["DesiredTransition"]["Migrate"].as_bool(), a["ModifyIndex"].as_u64()),
+        (Some(true), Some(stopped))
+    );
 }
 
 #[test]
