@@ -202,7 +202,7 @@ test('gzip: the cluster list, a job list and an allocation load compressed, and 
       if (t) window.__progress.push({ text: t.textContent.trim(), bar: !!document.querySelector('.loading progress') });
     }).observe(document, { childList: true, subtree: true, characterData: true });
   });
-  await page.goto('/?source=/gzscale/4000/#/allocations');
+  await page.goto('/?source=/gzscale/2000/#/allocations');
   await expect(page.locator('table.allocs tbody tr[data-id]').first()).toBeVisible({ timeout: 60_000 });
   const seen = await page.evaluate(() => window.__progress);
   expect(seen.length).toBeGreaterThan(0);

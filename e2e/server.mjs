@@ -11,7 +11,7 @@
 //   /scale/<n>/v1/allocations   the demo's stubs copied to n allocations (e2e/scale-data.mjs)
 //   /slowscale/<n>/v1/allocations   the same, sent 64 KB every 40 ms
 //   /gzscale/<n>/v1/allocations     the same, gzip'd as Nomad sends it (no Content-Length),
-//                           4 KB of gzip every 40 ms
+//                           1 KB of gzip every 40 ms
 //   /broken/404/v1/...      404 text/plain "alloc not found"
 //   /broken/500/v1/...      500 text/plain "No cluster leader"
 //   /broken/403/v1/...      403 text/plain "Permission denied"
@@ -181,7 +181,7 @@ function handle(req, res) {
       if (!gzBodies.has(count)) gzBodies.set(count, zlib.gzipSync(body));
       const gz = gzBodies.get(count);
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Cache-Control': 'no-store' });
-      return sendSlowly(res, gz, 4096);
+      return sendSlowly(res, gz, 1024);
     }
     // /slowscale/: 64 KB every 40 ms, so a test sees the list while it still streams in.
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-store' });

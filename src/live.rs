@@ -350,10 +350,10 @@ impl Driver {
                 )
                 .await;
                 match read {
-                    Ok((index, allocs)) => {
-                        let (applied, missed) = self.held.borrow_mut().read_done(&allocs);
-                        *self.ids.borrow_mut() = applied.allocations.iter().map(|a| a.id.clone()).collect();
-                        let data = ListData::new(applied.allocations, index);
+                    Ok((index, mut allocs)) => {
+                        let missed = self.held.borrow_mut().read_done(&mut allocs);
+                        *self.ids.borrow_mut() = allocs.iter().map(|a| a.id.clone()).collect();
+                        let data = ListData::new(allocs, index);
                         dispatch.dispatch(Action::ListDone(path.clone(), Ok(Shared::new(data))));
                         self.send(Input::ReadDone { result: Ok(index), missed: missed > 0 });
                     }

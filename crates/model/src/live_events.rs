@@ -89,6 +89,19 @@ pub struct Applied {
 /// time (see [`crate::eventmerge`]). Fields only a list entry has (the job's type and
 /// version) are kept.
 pub fn apply_updates(list: &[Allocation], updates: &[Allocation]) -> Applied {
+    let mut allocations = list.to_vec();
+    let (changed, unknown) = apply_updates_in_place(&mut allocations, updates);
+    Applied { allocations, changed, unknown }
+}
+
+/// [`apply_updates`] on a list the caller owns, without copying it: a list just read is
+/// folded into where it lies (at 20,000 allocations the copy cost more than the read's
+/// decode of the last page). Returns (allocations changed, updates for allocations the
+/// list lacks).
+pub fn apply_updates_in_place(list: &mut [Allocation], updates: &[Allocation]) -> (usize, usize) {
+    if updates.is_empty() {
+        return (0, 0);
+    }
     let mut newest: HashMap<&str, &Allocation> = HashMap::new();
     for u in updates {
         let slot = newest.entry(u.id.as_str()).or_insert(u);
@@ -96,26 +109,17 @@ pub fn apply_updates(list: &[Allocation], updates: &[Allocation]) -> Applied {
             *slot = u;
         }
     }
-    let mut changed = 0;
-    let mut matched = 0;
-    let allocations = list
-        .iter()
-        .map(|a| match newest.get(a.id.as_str()) {
-            Some(u) => {
-                matched += 1;
-                if u.modify_index > a.modify_index {
-                    changed += 1;
-                    let mut out = a.clone();
-                    take_changing_fields(&mut out, u);
-                    out
-                } else {
-                    a.clone()
-                }
+    let (mut changed, mut matched) = (0, 0);
+    for a in list.iter_mut() {
+        if let Some(u) = newest.get(a.id.as_str()) {
+            matched += 1;
+            if u.modify_index > a.modify_index {
+                changed += 1;
+                take_changing_fields(a, u);
             }
-            None => a.clone(),
-        })
-        .collect();
-    Applied { allocations, changed, unknown: newest.len() - matched }
+        }
+    }
+    (changed, newest.len() - matched)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@
 //! has ended (1.11.2+ does not close it), and is handled as one that closed.
 
 use crate::allocation::Allocation;
-use crate::live_events::{apply_updates, Applied};
+use crate::live_events::apply_updates_in_place;
 
 /// The timings; [`Policy::default`] holds the app's.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -621,22 +621,25 @@ impl Held {
         }
     }
 
-    /// A full read ended with `list`: every update held, folded into it; and how many of the
-    /// updates that arrived during the read name allocations the list lacks (a placement
-    /// made after its page was read: read again). Updates from before the read for
-    /// allocations it lacks are of allocations already gone, and are dropped.
-    pub fn read_done(&mut self, list: &[Allocation]) -> (Applied, usize) {
+    /// A full read ended with `list`: every update held is folded into it (in place); returns
+    /// how many of the updates that arrived during the read name allocations the list lacks
+    /// (a placement made after its page was read: read again). Updates from before the read
+    /// for allocations it lacks are of allocations already gone, and are dropped.
+    pub fn read_done(&mut self, list: &mut [Allocation]) -> usize {
         self.reading = false;
         let mut all = std::mem::take(&mut self.before_read);
         let during = std::mem::take(&mut self.during_read);
-        let ids: std::collections::HashSet<&str> = list.iter().map(|a| a.id.as_str()).collect();
-        let mut missed: Vec<&str> =
-            during.iter().map(|a| a.id.as_str()).filter(|id| !ids.contains(id)).collect();
-        missed.sort_unstable();
-        missed.dedup();
-        let missed = missed.len();
+        let missed = {
+            let ids: std::collections::HashSet<&str> = list.iter().map(|a| a.id.as_str()).collect();
+            let mut missed: Vec<&str> =
+                during.iter().map(|a| a.id.as_str()).filter(|id| !ids.contains(id)).collect();
+            missed.sort_unstable();
+            missed.dedup();
+            missed.len()
+        };
         all.extend(during);
-        (apply_updates(list, &all), missed)
+        apply_updates_in_place(list, &all);
+        missed
     }
 
     /// A read failed: what it would have taken stays held for the next.

@@ -417,13 +417,10 @@ fn held_updates_fold_into_a_read_and_count_placements_the_read_missed() {
     held.hold(vec![alloc("b", "complete", 15), alloc("new", "pending", 16), alloc("new", "running", 17)]);
     assert_eq!(held.take().len(), 5, "while a read runs, what is taken is kept for it");
     // The read's pages: a at 10 (older than its update), b at 20 (newer), no "new", no "gone".
-    let list = vec![alloc("a", "running", 10), alloc("b", "running", 20)];
-    let (applied, missed) = held.read_done(&list);
-    let got: Vec<(&str, &str, u64)> = applied
-        .allocations
-        .iter()
-        .map(|a| (a.id.as_str(), a.client_status.as_str(), a.modify_index))
-        .collect();
+    let mut list = vec![alloc("a", "running", 10), alloc("b", "running", 20)];
+    let missed = held.read_done(&mut list);
+    let got: Vec<(&str, &str, u64)> =
+        list.iter().map(|a| (a.id.as_str(), a.client_status.as_str(), a.modify_index)).collect();
     assert_eq!(got, [("a", "failed", 12), ("b", "running", 20)]);
     assert_eq!(missed, 1, "\"new\" arrived during the read; \"gone\" before it");
     assert!(held.is_empty());
