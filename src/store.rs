@@ -402,6 +402,32 @@ mod tests {
     }
 
     #[test]
+    fn a_gone_allocation_leaves_every_list_that_holds_it_and_nothing_else_changes() {
+        let list = |json: &str| {
+            let allocs = decode(json.as_bytes(), DecodeOptions::STRICT).unwrap().allocations;
+            Ok(Shared::new(ListData::new(allocs, Some(7))))
+        };
+        let store = Rc::new(Store::new(Source::new("/")));
+        let store = store.reduce(Action::ListDone(
+            "v1/allocations".into(),
+            list(r#"[{"ID":"a1","TaskGroup":"g"},{"ID":"b2","TaskGroup":"g"}]"#),
+        ));
+        let store = store.reduce(Action::ListDone(
+            "v1/job/j/allocations".into(),
+            list(r#"[{"ID":"b2","TaskGroup":"g"}]"#),
+        ));
+        let gone = store.clone().reduce(Action::Gone("b2".into()));
+        let ids = |path: &str| -> Vec<String> {
+            gone.list(path).data.unwrap().allocs.iter().map(|a| a.id.clone()).collect()
+        };
+        assert_eq!(ids("v1/allocations"), ["a1"]);
+        assert!(ids("v1/job/j/allocations").is_empty());
+        assert_eq!(gone.list("v1/allocations").data.unwrap().nomad_index, Some(7));
+        let same = gone.clone().reduce(Action::Gone("zz".into()));
+        assert!(Rc::ptr_eq(&same, &gone), "an allocation no list holds changes nothing");
+    }
+
+    #[test]
     fn progress_shows_until_the_list_arrives_and_a_failed_refresh_keeps_the_data() {
         let store = Rc::new(Store::new(Source::new("demo/")));
         let p = Progress { received: 1024, total: Some(4096) };
