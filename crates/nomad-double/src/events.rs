@@ -1,7 +1,9 @@
 //! `GET /v1/event/stream`, Allocation topic, as Nomad serves it (docs/nomad-live.md §3).
 //! Frames come from the store's bounded event buffer, one frame per raft
 //! index (`{"Events": [...], "Index": N}`), never rebuilt from the current allocations, so
-//! a subscriber that falls behind the buffer loses events silently, as on a real agent.
+//! a subscription that starts behind the buffer loses events silently, as on a real agent.
+//! A hijacked (1.11.2+) stream that ends is left open and silent, as Nomad leaves it (its
+//! close only marks the writer closed); tiny_http could not close it anyway.
 //!
 //! What each part mirrors:
 //! - parsing `index` and `topic`, the 400s, and the response's framing:
