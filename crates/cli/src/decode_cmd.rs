@@ -42,6 +42,14 @@ pub fn run(args: &DecodeArgs) -> ExitCode {
                 for w in &decoded.warnings {
                     eprintln!("{name}: warning: {w}");
                 }
+                // A field of another type than allocscope reads (a newer Nomad) is stepped
+                // over, not an error; say where, so nothing passes unnoticed.
+                for n in &decoded.type_notes {
+                    eprintln!("{name}: warning: {n}");
+                }
+                if decoded.type_notes_omitted > 0 {
+                    eprintln!("{name}: warning: {} more fields of another type", decoded.type_notes_omitted);
+                }
                 eprintln!(
                     "{name}: {} allocation{} ({}{})",
                     decoded.allocations.len(),

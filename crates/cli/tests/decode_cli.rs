@@ -67,11 +67,7 @@ fn bad_input_is_one_line_and_exit_1() {
     let dir = scratch("bad");
     let cases = [
         ("trunc.json", &b"[{\"ID\": \"a\", \"TaskGroup\": \"g\""[..], "EOF"),
-        (
-            "type.json",
-            b"[{\"ID\": \"a\", \"TaskGroup\": \"g\", \"CreateTime\": \"soon\"}]",
-            "$[0].CreateTime",
-        ),
+        ("type.json", b"[{\"ID\": \"a\", \"TaskGroup\": \"g\", \"ClientStatus\": 5}]", "$[0].ClientStatus"),
         ("garbage.bin", b"\x00\x01\x02\xff", "line 1, column 1"),
         ("empty.json", b"", "empty"),
         ("error.json", b"{\"Error\": \"No cluster leader\"}", "No cluster leader"),
@@ -90,6 +86,19 @@ fn bad_input_is_one_line_and_exit_1() {
     let out = allocscope(&["decode", "/nonexistent/allocs.json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cannot read the file"));
+}
+
+#[test]
+fn a_field_of_another_type_outside_identity_decodes_with_a_warning_that_says_where() {
+    let dir = scratch("newer");
+    let f = dir.join("newer.json");
+    std::fs::write(&f, b"[{\"ID\": \"a1\", \"TaskGroup\": \"g\", \"CreateTime\": \"soon\"}]").unwrap();
+    let out = allocscope(&["decode", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    let err = text(&out.stderr);
+    let warning = err.lines().find(|l| l.contains("warning")).unwrap_or_else(|| panic!("no warning: {err}"));
+    assert!(warning.contains("$[0].CreateTime") && warning.contains("a string"), "{warning}");
 }
 
 #[test]
