@@ -79,18 +79,24 @@ pub fn computed_message(e: &TaskEvent) -> String {
     }
 }
 
-/// Go's `%q`: a double-quoted string with Go escapes.
-fn go_quote(s: &str) -> String {
+/// Go's `%q` (`strconv.Quote`): a double-quoted string with Go escapes. Nomad writes
+/// messages with it, and so does the Nomad API test double for its error texts.
+pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
             c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }

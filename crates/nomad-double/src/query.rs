@@ -125,29 +125,8 @@ pub fn parse_go_uint(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
-/// Go's `%q` (`strconv.Quote`), for the characters a query string can hold.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go's `%q`, shared with the model's event messages.
+pub use allocscope_model::message::go_quote;
 
 /// Go's `%#U` for one byte taken as a rune (`encoding/hex`'s `InvalidByteError`):
 /// `U+007A 'z'`, or `U+0000` when the rune is not printable.
