@@ -896,11 +896,12 @@ fn node_allocations_match_a_prefix_and_carry_their_own_index() {
     let elsewhere = all.iter().find(|a| !a["NodeID"].as_str().unwrap().starts_with('0')).unwrap();
     let here = &on[0];
     std::thread::scope(|scope| {
+        let asked = requests_of(&s, "GET /v1/node/0/allocations");
         let blocked = scope.spawn(|| {
             let t = Instant::now();
             (get(&s, &format!("/v1/node/0/allocations?index={max}&wait=1500ms")), t.elapsed())
         });
-        std::thread::sleep(Duration::from_millis(200));
+        wait_for_requests(&s, "GET /v1/node/0/allocations", asked + 1);
         let id = elsewhere["ID"].as_str().unwrap();
         assert_eq!(
             post(&s, &format!("/_double/alloc/{id}/event"), json!({"Type": "Restarting"})).status,
@@ -911,17 +912,32 @@ fn node_allocations_match_a_prefix_and_carry_their_own_index() {
         assert_eq!(r.index(), max);
     });
     std::thread::scope(|scope| {
+        let asked = requests_of(&s, "GET /v1/node/0/allocations");
         let blocked = scope.spawn(|| {
             let t = Instant::now();
             (get(&s, &format!("/v1/node/0/allocations?index={max}&wait=20s")), t.elapsed())
         });
-        std::thread::sleep(Duration::from_millis(200));
+        wait_for_requests(&s, "GET /v1/node/0/allocations", asked + 1);
         let id = here["ID"].as_str().unwrap();
         let ev = post(&s, &format!("/_double/alloc/{id}/event"), json!({"Type": "Restarting"}));
         let (r, took) = blocked.join().unwrap();
         assert!(took < Duration::from_secs(10), "{took:?}");
         assert_eq!(r.index(), ev.json()["Index"].as_u64().unwrap());
     });
+}
+
+/// How many `key` requests (`"GET /v1/..."`) the double has counted.
+fn requests_of(s: &DoubleServer, key: &str) -> u64 {
+    get(s, "/_double/counts").json()[key].as_u64().unwrap_or(0)
+}
+
+/// Wait until the double has counted `n` `key` requests. A request is counted when it
+/// arrives, just before it blocks: a change that lands in between answers it at once, which
+/// the checks that use this allow (they ask what woke it, not that it waited).
+fn wait_for_requests(s: &DoubleServer, key: &str, n: u64) {
+    while requests_of(s, key) < n {
+        std::thread::yield_now();
+    }
 }
 
 #[test]
