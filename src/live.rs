@@ -11,7 +11,7 @@ use crate::store::{
 };
 use allocscope_model::live_events::{EventStreamReader, StreamItem};
 use allocscope_model::live_sync::{
-    Command, Held, Input, Known as SyncKnown, LiveSync, Policy, ReadFailure, StreamEnd, SyncStatus, ViewKind,
+    Command, Held, Input, Known, LiveSync, Policy, ReadFailure, StreamEnd, SyncStatus, ViewKind,
 };
 use allocscope_model::stream::ListStream;
 use allocscope_model::{decode, paths, Allocation, DecodeOptions};
@@ -172,22 +172,6 @@ fn failure(e: &FetchError) -> ReadFailure {
     }
 }
 
-/// What the store already holds for a view: nothing, a snapshot's data, or live data at an
-/// index (the loop then starts from there instead of fetching again).
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Known(SyncKnown);
-
-impl Known {
-    /// From the index of the data held, if any (`None` inside: a snapshot's data).
-    fn of(held: Option<Option<u64>>) -> Known {
-        Known(match held {
-            None => SyncKnown::Nothing,
-            Some(None) => SyncKnown::Snapshot,
-            Some(Some(n)) => SyncKnown::Live(n),
-        })
-    }
-}
-
 /// The loop's shared parts, handed to the tasks it starts.
 #[derive(Clone)]
 struct Driver {
@@ -237,7 +221,7 @@ async fn run(store: StoreContext, poll: Rc<Poll>, target: Target, known: Known, 
         ids: Rc::new(RefCell::new(ids.unwrap_or_default())),
         generation: Rc::default(),
     };
-    let mut commands = machine.step(Input::Start(known.0), now_ms());
+    let mut commands = machine.step(Input::Start(known), now_ms());
     loop {
         for c in commands.drain(..) {
             driver.run(c);
@@ -552,7 +536,7 @@ fn use_poll(target: Option<Target>, known: Known) -> Callback<()> {
             let poll = Rc::new(Poll::default());
             if let (Some(t), false) = (deps.0.clone(), deps.2) {
                 // A Retry (generation > 0) always fetches.
-                let start = if deps.1 > 0 { Known(SyncKnown::Nothing) } else { *latest.borrow() };
+                let start = if deps.1 > 0 { Known::Nothing } else { *latest.borrow() };
                 wasm_bindgen_futures::spawn_local(run(store, poll.clone(), t, start, resync_ms));
             }
             move || poll.stop()
@@ -566,7 +550,7 @@ fn use_poll(target: Option<Target>, known: Known) -> Callback<()> {
 pub fn use_live_list(path: Option<String>) -> (Entry<Shared<ListData>>, Callback<()>) {
     let store = use_store();
     let entry = path.as_deref().map(|p| store.0.list(p)).unwrap_or_default();
-    let known = Known::of(entry.data.as_ref().map(|d| d.nomad_index));
+    let known = Known::of_held(entry.data.as_ref().map(|d| d.nomad_index));
     let retry = use_poll(path.map(Target::List), known);
     (entry, retry)
 }
@@ -576,7 +560,7 @@ pub fn use_live_list(path: Option<String>) -> (Entry<Shared<ListData>>, Callback
 pub fn use_live_alloc(id: String) -> (Entry<Shared<AllocData>>, Callback<()>) {
     let store = use_store();
     let entry = store.0.alloc(&id);
-    let known = Known::of(entry.data.as_ref().map(|d| d.nomad_index));
+    let known = Known::of_held(entry.data.as_ref().map(|d| d.nomad_index));
     let retry = use_poll(Some(Target::Alloc(id)), known);
     (entry, retry)
 }

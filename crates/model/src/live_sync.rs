@@ -91,6 +91,17 @@ pub enum Known {
     Live(u64),
 }
 
+impl Known {
+    /// From the index of the data a view holds, if any (`None` inside: a snapshot's data).
+    pub fn of_held(held: Option<Option<u64>>) -> Known {
+        match held {
+            None => Known::Nothing,
+            Some(None) => Known::Snapshot,
+            Some(Some(n)) => Known::Live(n),
+        }
+    }
+}
+
 /// How a read failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadFailure {
@@ -269,10 +280,6 @@ impl LiveSync {
     /// Whether the event stream keeps this view current (as opposed to blocking queries).
     pub fn following(&self) -> bool {
         matches!(self.kind, ViewKind::List { follow: true }) && self.stream != Stream::Unusable
-    }
-
-    pub fn is_reading(&self) -> bool {
-        self.reading
     }
 
     pub fn is_stopped(&self) -> bool {

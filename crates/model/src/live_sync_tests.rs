@@ -363,6 +363,9 @@ fn one_allocation_blocks_from_its_index_and_a_404_after_it_was_live_means_gone()
 
 #[test]
 fn held_data_and_snapshots() {
+    assert_eq!(Known::of_held(None), Known::Nothing);
+    assert_eq!(Known::of_held(Some(None)), Known::Snapshot);
+    assert_eq!(Known::of_held(Some(Some(7))), Known::Live(7));
     table(LIST, &[(Start(Known::Snapshot), 0.0, vec![Status(S::Snapshot)]), (Tick, 5.0, vec![])]);
     table(
         LIST,
