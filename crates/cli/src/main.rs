@@ -1,7 +1,10 @@
 //! `allocscope`: the allocscope model on the command line.
 
 mod decode_cmd;
+mod nomad;
+mod pem;
 mod serve;
+mod site;
 mod snapshot_cmd;
 
 use clap::{Parser, Subcommand};

@@ -13,6 +13,10 @@ use allocscope_model::bundle::{read_bundle, Bundle};
 use allocscope_model::{decode, paths, AllocListStub, Allocation, DecodeOptions};
 use clap::Args;
 use std::collections::BTreeMap;
+use crate::nomad::{process_env, ConnArgs, Upstream, TOKEN_HEADER};
+use http_body_util::BodyExt;
+use hyper::header::HeaderValue;
+use hyper::{HeaderMap, Method};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,12 +24,11 @@ use std::time::Duration;
 
 #[derive(Args)]
 pub struct SnapshotArgs {
-    /// The Nomad agent's HTTP address, e.g. http://127.0.0.1:4646.
-    #[arg(long, required_unless_present = "from_bundle", conflicts_with = "from_bundle")]
-    nomad: Option<String>,
+    #[command(flatten)]
+    conn: ConnArgs,
     /// Read a `nomad operator debug` archive (.tar.gz, or an uncompressed .tar) instead of
     /// a live agent.
-    #[arg(long, value_name = "BUNDLE")]
+    #[arg(long, value_name = "BUNDLE", conflicts_with = "nomad")]
     from_bundle: Option<PathBuf>,
     /// With --from-bundle: the capture interval to write (the NNNN of interval/NNNN/);
     /// default the newest capture that is readable.
@@ -34,51 +37,88 @@ pub struct SnapshotArgs {
     /// The folder to write the snapshot to (created; existing files are overwritten).
     #[arg(long)]
     out: PathBuf,
-    /// A file holding the ACL token (its secret ID), sent as X-Nomad-Token.
+    /// The namespace to capture; `*` is every namespace the token may read
+    /// [env: NOMAD_NAMESPACE; default *].
     #[arg(long)]
-    token_file: Option<PathBuf>,
-    /// The namespace to capture; `*` is every namespace the token may read.
-    #[arg(long, default_value = "*")]
-    namespace: String,
+    namespace: Option<String>,
     /// Capture only this job's allocations (needs a namespace other than `*`).
     #[arg(long)]
     job: Option<String>,
 }
 
 const PAGE: &str = "500";
+/// One request, blocking queries aside (none are made here), is answered well within this.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Why one GET failed: Nomad's answer with its status, or no usable answer.
+enum GetError {
+    Status { url: String, status: u16, text: String },
+    Failed(String),
+}
+
+impl std::fmt::Display for GetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GetError::Status { url, status, text } => write!(f, "GET {url}: {status} {text}"),
+            GetError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<GetError> for String {
+    fn from(e: GetError) -> String {
+        e.to_string()
+    }
+}
 
 struct Client {
-    agent: ureq::Agent,
-    base: String,
-    token: Option<String>,
+    upstream: Upstream,
+    rt: tokio::runtime::Runtime,
 }
 
 impl Client {
-    /// GET a path; the body on 2xx, else an error naming the URL, the status and Nomad's text.
-    fn get(&self, path: &str) -> Result<(Vec<u8>, Option<String>), String> {
-        let url = paths::join(&self.base, path);
-        let mut req = self.agent.get(&url);
-        if let Some(t) = &self.token {
-            req = req.header("X-Nomad-Token", t);
+    /// GET a path (with the region, when one is set, as Nomad's client adds it); the body on
+    /// 2xx, else an error naming the URL, the status and Nomad's text.
+    fn get(&self, path: &str) -> Result<(Vec<u8>, Option<String>), GetError> {
+        let conn = &self.upstream.conn;
+        let path = format!("/{}", path.trim_start_matches('/'));
+        let path = match &conn.region {
+            Some(r) => paths::with_params(&path, &[("region", r.as_str())]),
+            None => path,
+        };
+        let url = format!("{}{path}", conn.address);
+        let mut headers = HeaderMap::new();
+        if let Some(t) = &conn.token {
+            let v = HeaderValue::from_str(&t.secret).map_err(|_| GetError::Failed(format!("{}: not a valid header value", t.from)))?;
+            headers.insert(TOKEN_HEADER, v);
         }
-        let mut answer = req.call().map_err(|e| format!("GET {url}: {e}"))?;
-        let status = answer.status().as_u16();
-        let next = answer.headers().get("X-Nomad-NextToken").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body =
-            answer.body_mut().read_to_vec().map_err(|e| format!("GET {url}: reading the answer: {e}"))?;
-        if !(200..300).contains(&status) {
-            let text = String::from_utf8_lossy(&body);
-            return Err(format!("GET {url}: {status} {}", text.trim()));
-        }
-        Ok((body, next))
+        self.rt.block_on(async {
+            let answer = self
+                .upstream
+                .send(Method::GET, &path, headers, REQUEST_TIMEOUT)
+                .await
+                .map_err(|e| GetError::Failed(e.to_string()))?;
+            let status = answer.status().as_u16();
+            let next = answer.headers().get("X-Nomad-NextToken").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let body = tokio::time::timeout(REQUEST_TIMEOUT, answer.into_body().collect())
+                .await
+                .map_err(|_| GetError::Failed(format!("GET {url}: the answer did not finish in {} s", REQUEST_TIMEOUT.as_secs())))?
+                .map_err(|e| GetError::Failed(format!("GET {url}: reading the answer: {}", self.upstream.map_hyper(&e))))?
+                .to_bytes()
+                .to_vec();
+            if !(200..300).contains(&status) {
+                let text = String::from_utf8_lossy(&body).trim().to_owned();
+                return Err(GetError::Status { url, status, text });
+            }
+            Ok((body, next))
+        })
     }
 }
 
 pub fn run(args: &SnapshotArgs) -> ExitCode {
-    let result = match (&args.from_bundle, &args.nomad) {
-        (Some(bundle), _) => from_bundle(bundle, args),
-        (None, Some(nomad)) => capture(nomad, args),
-        (None, None) => Err("give --nomad <address> or --from-bundle <file>".into()),
+    let result = match &args.from_bundle {
+        Some(bundle) => from_bundle(bundle, args),
+        None => capture(args),
     };
     match result {
         Ok(summary) => {
@@ -92,34 +132,24 @@ pub fn run(args: &SnapshotArgs) -> ExitCode {
     }
 }
 
-fn capture(nomad: &str, args: &SnapshotArgs) -> Result<String, String> {
-    let token = match &args.token_file {
-        Some(f) => {
-            let t = std::fs::read_to_string(f)
-                .map_err(|e| format!("cannot read the token file {}: {e}", f.display()))?;
-            let t = t.trim().to_owned();
-            if t.is_empty() {
-                return Err(format!("the token file {} is empty", f.display()));
-            }
-            Some(t)
-        }
-        None => None,
-    };
-    if args.job.is_some() && args.namespace == "*" {
-        return Err("--job needs --namespace: a job ID is unique within one namespace".into());
+fn capture(args: &SnapshotArgs) -> Result<String, String> {
+    let conn = args.conn.resolve(&process_env)?;
+    for w in &conn.warnings {
+        eprintln!("allocscope snapshot: {w}");
     }
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_connect(Some(Duration::from_secs(5)))
-        .timeout_global(Some(Duration::from_secs(120)))
-        .user_agent("allocscope-snapshot")
+    let namespace = args.namespace.clone().or_else(|| conn.env_namespace.clone()).unwrap_or_else(|| "*".into());
+    if args.job.is_some() && namespace == "*" {
+        return Err("--job needs --namespace (or NOMAD_NAMESPACE): a job ID is unique within one namespace".into());
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
-        .into();
-    let client = Client { agent, base: nomad.trim_end_matches('/').to_owned(), token };
+        .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
+    let client = Client { upstream: Upstream::new(conn, "allocscope-snapshot"), rt };
 
     // 1. The list: one job's, or every page of the cluster's.
     let mut stubs: Vec<Allocation> = Vec::new();
-    let ns = [("namespace", args.namespace.as_str())];
+    let ns = [("namespace", namespace.as_str())];
     match &args.job {
         Some(job) => {
             let (body, _) = client.get(&paths::with_params(&paths::job_allocations(job), &ns))?;
@@ -128,7 +158,7 @@ fn capture(nomad: &str, args: &SnapshotArgs) -> Result<String, String> {
         None => {
             let mut next: Option<String> = None;
             loop {
-                let mut params = vec![("namespace", args.namespace.as_str()), ("per_page", PAGE)];
+                let mut params = vec![("namespace", namespace.as_str()), ("per_page", PAGE)];
                 if let Some(t) = &next {
                     params.push(("next_token", t.as_str()));
                 }
@@ -159,8 +189,8 @@ fn capture(nomad: &str, args: &SnapshotArgs) -> Result<String, String> {
                 full.push(a);
             }
             // Garbage-collected between the list and the read.
-            Err(e) if e.contains(": 404 ") => gone += 1,
-            Err(e) => return Err(e),
+            Err(GetError::Status { status: 404, .. }) => gone += 1,
+            Err(e) => return Err(e.into()),
         }
     }
     full.sort_by_key(|a| (a.create_index, a.id.clone()));
@@ -175,7 +205,7 @@ fn capture(nomad: &str, args: &SnapshotArgs) -> Result<String, String> {
         full.len(),
         jobs,
         nodes,
-        client.base,
+        client.upstream.address(),
         out.display(),
         out.display()
     ))
