@@ -22,6 +22,8 @@
 //! append task events, fail or replace allocations (each raises the index and wakes
 //! blocked queries) and force errors or delays. See the crate's README.md.
 //!
+//! [`certs::generate`] makes a CA and Nomad's server, client and CLI certificates for tests.
+//!
 //! ```no_run
 //! use nomad_double::{DoubleServer, Options};
 //! let server = DoubleServer::start(Options::new("www/demo", "127.0.0.1:0")).unwrap();
@@ -29,6 +31,7 @@
 //! ```
 
 mod api;
+pub mod certs;
 mod compress;
 mod control;
 mod events;

@@ -13,6 +13,7 @@ Usage:
   nomad-double --snapshot DIR [--listen HOST:PORT] [--token SECRET] [--ui DIST_DIR]
                [--index N] [--header 'Name: value']... [--event-buffer N]
                [--nomad-version V] [--acl-token SECRET=NS,...]... [--verbose]
+  nomad-double certs --out DIR [--region REGION] [--name NAME[=SAN,...]]...
 
 Options:
   --snapshot DIR     snapshot folder with DIR/v1/allocation/<id> files (required)
@@ -34,6 +35,12 @@ Options:
 Nomad endpoints (GET only):
   /v1/allocations, /v1/allocation/:id, /v1/job/:id/allocations, /v1/node/:id/allocations,
   /v1/event/stream (Allocation topic only)
+
+Certificates (nomad-double certs), made as nomad tls ca/cert create makes them, valid
+for 30 days: DIR/ca.pem, ca-key.pem, and server, client, cli (each NAME.pem, NAME-key.pem
+and NAME.spki, base64 SHA-256 of the public key for Chromium's
+--ignore-certificate-errors-spki-list). --region (default global) names the leaves
+<role>.<region>.nomad; --name NAME=SAN,... adds a leaf with those SANs (default NAME).
 
 Control API (not Nomad):
   GET  /_double/counts               request counts per 'METHOD /path', plus total
@@ -109,8 +116,51 @@ fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
     Ok(Some(o))
 }
 
+/// `nomad-double certs --out DIR [--region R] [--name NAME[=SAN,...]]...`
+fn certs(args: Vec<String>) -> Result<(), String> {
+    let (mut out, mut region, mut extra) = (None, "global".to_owned(), Vec::new());
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value =
+            |name: &str| inline.clone().or_else(|| it.next()).ok_or(format!("{name} needs a value"));
+        match flag.as_str() {
+            "--out" => out = Some(std::path::PathBuf::from(value("--out")?)),
+            "--region" => region = value("--region")?,
+            "--name" => {
+                let v = value("--name")?;
+                let (name, sans) = v.split_once('=').unwrap_or((&v, ""));
+                let sans = sans.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+                extra.push((name.to_owned(), sans.collect()));
+            }
+            other => return Err(format!("certs: unknown argument {other:?}")),
+        }
+    }
+    let out = out.ok_or("certs: --out DIR is required")?;
+    let p = nomad_double::certs::generate_with(&out, &region, &extra)?;
+    println!("{}\n{}", p.ca.display(), p.ca_key.display());
+    for leaf in [&p.server, &p.client, &p.cli].into_iter().chain(&p.extra) {
+        println!("{}\n{}\n{}", leaf.cert.display(), leaf.key.display(), leaf.spki_file.display());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
-    let opts = match parse(std::env::args().skip(1).collect()) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("certs") {
+        args.remove(0);
+        return match certs(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("nomad-double: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let opts = match parse(args) {
         Ok(Some(o)) => o,
         Ok(None) => {
             print!("{HELP}");
