@@ -18,9 +18,9 @@
 //! and status codes, and token checks (`X-Nomad-Token`, `Authorization: Bearer`), as
 //! read from Nomad's source and described in docs/nomad-live.md.
 //!
-//! A control API under `/_double/` (clearly not Nomad's) lets a test count requests,
-//! append task events, fail or replace allocations (each raises the index and wakes
-//! blocked queries) and force errors or delays. See the crate's README.md.
+//! A control API under `/_double/` (clearly not Nomad's) lets a test count requests (and
+//! those in flight), append task events, fail or replace allocations (each raises the index
+//! and wakes blocked queries) and force errors or delays. See the crate's README.md.
 //!
 //! [`certs::generate`] makes a CA and Nomad's server, client and CLI certificates for tests.
 //!
@@ -37,6 +37,7 @@ mod control;
 mod events;
 pub mod query;
 mod server;
+mod stats;
 pub mod store;
 mod ui;
 

@@ -45,6 +45,9 @@ and NAME.spki, base64 SHA-256 of the public key for Chromium's
 Control API (not Nomad):
   GET  /_double/counts               request counts per 'METHOD /path', plus total
   POST /_double/counts/reset
+  GET  /_double/stats                {\"in_flight\": N, \"peak_in_flight\": N}: /v1 requests being
+                                     answered (held queries and open streams too)
+  POST /_double/stats/reset          peaks to the current values
   GET  /_double/index                {\"Index\": N}
   POST /_double/alloc/:id/event      body: a TaskEvent, or {\"Task\": \"api\", \"Event\": {...}}
   POST /_double/alloc/:id/fail       body (optional): {\"ExitCode\": 1}

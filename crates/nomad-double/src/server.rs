@@ -2,6 +2,7 @@
 //! long-polls can wait at once), and the shared state they use.
 
 use crate::query::Query;
+use crate::stats::Stats;
 use crate::store::Store;
 use crate::{api, control, events, ui, NomadVersion, Options};
 use std::collections::BTreeMap;
@@ -91,6 +92,8 @@ pub(crate) struct Shared {
     pub shutdown: AtomicBool,
     /// Bumped by every reset: streams opened before it end.
     pub resets: AtomicU64,
+    /// `GET /_double/stats`.
+    pub stats: Stats,
     server: Arc<tiny_http::Server>,
 }
 
@@ -196,6 +199,7 @@ impl Shared {
     pub fn reset(&self) {
         *self.mode() = Mode::default();
         self.counts().clear();
+        self.stats.reset();
         self.mutate(|s| *s = self.initial.clone());
         self.resets.fetch_add(1, Ordering::SeqCst);
     }
@@ -241,6 +245,7 @@ impl DoubleServer {
             extra_headers: opts.headers,
             shutdown: AtomicBool::new(false),
             resets: AtomicU64::new(0),
+            stats: Stats::default(),
             server: Arc::new(server),
         });
         let s = Arc::clone(&shared);
@@ -303,6 +308,9 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
     let url = req.url().to_owned();
     let (path, qs) = url.split_once('?').unwrap_or((&url, ""));
     let q = Query::parse(qs);
+    // In flight until this function returns: the answer written, or the stream ended.
+    let is_v1 = path.starts_with("/v1/") || path == "/v1";
+    let _in_flight = is_v1.then(|| shared.stats.request());
     let reply = if path == "/_double" || path.starts_with("/_double/") {
         let mut body = Vec::new();
         let _ = req.as_reader().read_to_end(&mut body);
@@ -311,7 +319,7 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
         ui::handle(shared, &method, path)
     } else {
         *shared.counts().entry(format!("{method} {path}")).or_insert(0) += 1;
-        if path.starts_with("/v1/") || path == "/v1" {
+        if is_v1 {
             let (delay, forced) = {
                 let m = shared.mode();
                 (m.delay_ms, m.status.map(|s| (s, m.body.clone())))
