@@ -1,5 +1,5 @@
 //! The test control API under `/_double/`. Nothing here exists in Nomad: it lets a test
-//! count requests and those in flight, change allocations (which raises the index and wakes
+//! count requests and connections, change allocations (which raises the index and wakes
 //! blocked queries) and force errors or delays.
 
 use crate::query::Query;
@@ -45,10 +45,10 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, body:
             Reply::json_value(200, &json!({"total": 0}))
         }
         ["index"] if method == "GET" => Reply::json_value(200, &json!({"Index": shared.current_index()})),
-        ["stats"] if method == "GET" => Reply::json_value(200, &shared.stats.json()),
+        ["stats"] if method == "GET" => Reply::json_value(200, &shared.stats.json(shared.tls)),
         ["stats", "reset"] if post => {
             shared.stats.reset();
-            Reply::json_value(200, &shared.stats.json())
+            Reply::json_value(200, &shared.stats.json(shared.tls))
         }
         ["mode"] if method == "GET" => Reply::json_value(200, &mode_json(shared)),
         ["mode"] if post => {

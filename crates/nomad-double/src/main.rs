@@ -12,7 +12,8 @@ test control API under /_double/.
 Usage:
   nomad-double --snapshot DIR [--listen HOST:PORT] [--token SECRET] [--ui DIST_DIR]
                [--index N] [--header 'Name: value']... [--event-buffer N]
-               [--nomad-version V] [--acl-token SECRET=NS,...]... [--verbose]
+               [--nomad-version V] [--acl-token SECRET=NS,...]...
+               [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--verbose]
   nomad-double certs --out DIR [--region REGION] [--name NAME[=SAN,...]]...
 
 Options:
@@ -28,7 +29,11 @@ Options:
   --nomad-version V  where versions differ, behave as Nomad V (default 2.0.5): from
                      1.11.2 an event stream error arrives as 200 and a closed connection
   --acl-token S=NS,. a token with read-job in those namespaces only (repeatable)
-  --verbose          log one line per request to stderr
+  --tls-cert FILE    with --tls-key: serve HTTPS only, like an agent with tls { http = true }
+  --tls-key FILE     (PEM; RSA or ECDSA keys, as Nomad takes; TLS 1.2 and 1.3; HTTP/1.1)
+  --tls-client-ca F  also require a client certificate signed by this PEM CA, like
+                     verify_https_client = true (tls.RequireAndVerifyClientCert)
+  --verbose          log one line per request (and failed TLS handshake) to stderr
   -h, --help         this text
   -V, --version      the version
 
@@ -45,9 +50,12 @@ and NAME.spki, base64 SHA-256 of the public key for Chromium's
 Control API (not Nomad):
   GET  /_double/counts               request counts per 'METHOD /path', plus total
   POST /_double/counts/reset
-  GET  /_double/stats                {\"in_flight\": N, \"peak_in_flight\": N}: /v1 requests being
-                                     answered (held queries and open streams too)
-  POST /_double/stats/reset          peaks to the current values
+  GET  /_double/stats                {\"in_flight\", \"peak_in_flight\"}: /v1 requests being
+                                     answered (held queries and streams too); with TLS also
+                                     \"open_connections\", \"peak_connections\",
+                                     \"connections_total\", \"handshakes_failed\",
+                                     \"plain_http_refused\"
+  POST /_double/stats/reset          peaks to the current values, totals to 0
   GET  /_double/index                {\"Index\": N}
   POST /_double/alloc/:id/event      body: a TaskEvent, or {\"Task\": \"api\", \"Event\": {...}}
   POST /_double/alloc/:id/fail       body (optional): {\"ExitCode\": 1}
@@ -111,6 +119,9 @@ fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
                     namespaces.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
                 o.acl_tokens.push((secret.to_owned(), namespaces.collect()));
             }
+            "--tls-cert" => o.tls_cert = Some(value("--tls-cert")?.into()),
+            "--tls-key" => o.tls_key = Some(value("--tls-key")?.into()),
+            "--tls-client-ca" => o.tls_client_ca = Some(value("--tls-client-ca")?.into()),
             "--verbose" | "-v" => o.verbose = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
