@@ -1,6 +1,6 @@
 //! Test certificates shaped like `nomad tls ca create` and `nomad tls cert create`
 //! (`command/tls_cert_create.go` `recordPreparation`, `helper/tlsutil/generate.go`
-//! `GenerateCA`, `GenerateCert`, v1.11.3 and v2.0.5), made when a test runs so that
+//! `GenerateCA`, `GenerateCert`, v1.10.5 to v2.0.5), made when a test runs so that
 //! nothing that can expire is committed. See docs/nomad-live.md §6.
 //!
 //! As Nomad makes them: ECDSA P-256 keys, 128-bit random serials, SHA-256 of the

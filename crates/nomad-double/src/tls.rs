@@ -3,7 +3,7 @@
 //! server on an internal loopback port. What each part mirrors (docs/nomad-live.md §6):
 //!
 //! - the listener: `tls.NewListener` over the agent's TCP listener, served by
-//!   `http.Server.Serve` (`command/agent/http.go`, v1.6.10, v1.11.3, v2.0.5). Its
+//!   `http.Server.Serve` (`command/agent/http.go`, v1.6.10 to v2.0.5). Its
 //!   `tls.Config` is `IncomingTLSConfig` (`helper/tlsutil/config.go`): no `NextProtos`, so no
 //!   ALPN is chosen and every client speaks HTTP/1.1; `MinVersion` TLS 1.2 by default
 //!   (`ParseMinVersion`); the TLS 1.2 suites of `defaultTLSCiphers` (ECDHE with AES-GCM or
