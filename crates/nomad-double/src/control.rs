@@ -1,6 +1,6 @@
 //! The test control API under `/_double/`. Nothing here exists in Nomad: it lets a test
-//! count requests, change allocations (which raises the index and wakes blocked queries)
-//! and force errors or delays.
+//! count requests and connections, change allocations (which raises the index and wakes
+//! blocked queries) and force errors or delays.
 
 use crate::query::Query;
 use crate::server::{Reply, Shared};
@@ -45,6 +45,11 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, body:
             Reply::json_value(200, &json!({"total": 0}))
         }
         ["index"] if method == "GET" => Reply::json_value(200, &json!({"Index": shared.current_index()})),
+        ["stats"] if method == "GET" => Reply::json_value(200, &shared.stats.json(shared.tls)),
+        ["stats", "reset"] if post => {
+            shared.stats.reset();
+            Reply::json_value(200, &shared.stats.json(shared.tls))
+        }
         ["mode"] if method == "GET" => Reply::json_value(200, &mode_json(shared)),
         ["mode"] if post => {
             let v = match body_json(body) {
@@ -128,6 +133,8 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, body:
         ["counts"]
         | ["counts", "reset"]
         | ["index"]
+        | ["stats"]
+        | ["stats", "reset"]
         | ["mode"]
         | ["alloc", _, _]
         | ["gc"]
@@ -136,7 +143,7 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, q: &Query, body:
         _ => Reply::text(
             404,
             "nomad-double: unknown control path; see GET /_double/counts, POST /_double/counts/reset, \
-             GET /_double/index, GET|POST /_double/mode, POST /_double/alloc/:id/{event,fail,replace,stop}, \
+             GET /_double/index, GET /_double/stats, POST /_double/stats/reset, GET|POST /_double/mode, POST /_double/alloc/:id/{event,fail,replace,stop}, \
              POST /_double/gc, POST /_double/reset, POST /_double/shutdown",
         ),
     }

@@ -18,9 +18,15 @@
 //! and status codes, and token checks (`X-Nomad-Token`, `Authorization: Bearer`), as
 //! read from Nomad's source and described in docs/nomad-live.md.
 //!
-//! A control API under `/_double/` (clearly not Nomad's) lets a test count requests,
-//! append task events, fail or replace allocations (each raises the index and wakes
-//! blocked queries) and force errors or delays. See the crate's README.md.
+//! A control API under `/_double/` (clearly not Nomad's) lets a test count requests (and
+//! those in flight, and TLS connections), append task events, fail or replace allocations
+//! (each raises the index and wakes blocked queries) and force errors or delays. See the
+//! crate's README.md.
+//!
+//! With [`Options::tls_cert`] and [`Options::tls_key`] it serves HTTPS only, as an agent with
+//! `tls { http = true }`, and with [`Options::tls_client_ca`] it demands client certificates,
+//! as `verify_https_client = true` (docs/nomad-live.md §6). [`certs::generate`] makes a CA
+//! and Nomad's server, client and CLI certificates for tests.
 //!
 //! ```no_run
 //! use nomad_double::{DoubleServer, Options};
@@ -29,16 +35,20 @@
 //! ```
 
 mod api;
+pub mod certs;
 mod compress;
 mod control;
 mod events;
 pub mod query;
 mod server;
+mod stats;
 pub mod store;
+mod tls;
 mod ui;
 
 pub use server::DoubleServer;
 pub use store::Store;
+pub use tls::PLAIN_HTTP_ANSWER;
 
 use std::path::PathBuf;
 
@@ -65,6 +75,13 @@ pub struct Options {
     pub nomad_version: Option<NomadVersion>,
     /// Tokens with read-job in some namespaces only: `(secret, namespaces)`.
     pub acl_tokens: Vec<(String, Vec<String>)>,
+    /// TLS mode (both or neither): serve HTTPS only with this PEM certificate (chain) and
+    /// key, like an agent with `tls { http = true }`. RSA or ECDSA keys, as Nomad takes.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// With TLS: require a client certificate that chains to this PEM CA, like
+    /// `verify_https_client = true` (Go's `tls.RequireAndVerifyClientCert`).
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 /// The Nomad version the double imitates where versions differ (docs/nomad-live.md).

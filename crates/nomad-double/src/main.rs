@@ -12,7 +12,9 @@ test control API under /_double/.
 Usage:
   nomad-double --snapshot DIR [--listen HOST:PORT] [--token SECRET] [--ui DIST_DIR]
                [--index N] [--header 'Name: value']... [--event-buffer N]
-               [--nomad-version V] [--acl-token SECRET=NS,...]... [--verbose]
+               [--nomad-version V] [--acl-token SECRET=NS,...]...
+               [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--verbose]
+  nomad-double certs --out DIR [--region REGION] [--name NAME[=SAN,...]]...
 
 Options:
   --snapshot DIR     snapshot folder with DIR/v1/allocation/<id> files (required)
@@ -27,7 +29,11 @@ Options:
   --nomad-version V  where versions differ, behave as Nomad V (default 2.0.5): from
                      1.11.2 an event stream error arrives as 200 and a closed connection
   --acl-token S=NS,. a token with read-job in those namespaces only (repeatable)
-  --verbose          log one line per request to stderr
+  --tls-cert FILE    with --tls-key: serve HTTPS only, like an agent with tls { http = true }
+  --tls-key FILE     (PEM; RSA or ECDSA keys, as Nomad takes; TLS 1.2 and 1.3; HTTP/1.1)
+  --tls-client-ca F  also require a client certificate signed by this PEM CA, like
+                     verify_https_client = true (tls.RequireAndVerifyClientCert)
+  --verbose          log one line per request (and failed TLS handshake) to stderr
   -h, --help         this text
   -V, --version      the version
 
@@ -35,9 +41,21 @@ Nomad endpoints (GET only):
   /v1/allocations, /v1/allocation/:id, /v1/job/:id/allocations, /v1/node/:id/allocations,
   /v1/event/stream (Allocation topic only)
 
+Certificates (nomad-double certs), made as nomad tls ca/cert create makes them, valid
+for 30 days: DIR/ca.pem, ca-key.pem, and server, client, cli (each NAME.pem, NAME-key.pem
+and NAME.spki, base64 SHA-256 of the public key for Chromium's
+--ignore-certificate-errors-spki-list). --region (default global) names the leaves
+<role>.<region>.nomad; --name NAME=SAN,... adds a leaf with those SANs (default NAME).
+
 Control API (not Nomad):
   GET  /_double/counts               request counts per 'METHOD /path', plus total
   POST /_double/counts/reset
+  GET  /_double/stats                {\"in_flight\", \"peak_in_flight\"}: /v1 requests being
+                                     answered (held queries and streams too); with TLS also
+                                     \"open_connections\", \"peak_connections\",
+                                     \"connections_total\", \"handshakes_failed\",
+                                     \"plain_http_refused\"
+  POST /_double/stats/reset          peaks to the current values, totals to 0
   GET  /_double/index                {\"Index\": N}
   POST /_double/alloc/:id/event      body: a TaskEvent, or {\"Task\": \"api\", \"Event\": {...}}
   POST /_double/alloc/:id/fail       body (optional): {\"ExitCode\": 1}
@@ -101,6 +119,9 @@ fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
                     namespaces.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
                 o.acl_tokens.push((secret.to_owned(), namespaces.collect()));
             }
+            "--tls-cert" => o.tls_cert = Some(value("--tls-cert")?.into()),
+            "--tls-key" => o.tls_key = Some(value("--tls-key")?.into()),
+            "--tls-client-ca" => o.tls_client_ca = Some(value("--tls-client-ca")?.into()),
             "--verbose" | "-v" => o.verbose = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -109,8 +130,51 @@ fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
     Ok(Some(o))
 }
 
+/// `nomad-double certs --out DIR [--region R] [--name NAME[=SAN,...]]...`
+fn certs(args: Vec<String>) -> Result<(), String> {
+    let (mut out, mut region, mut extra) = (None, "global".to_owned(), Vec::new());
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value =
+            |name: &str| inline.clone().or_else(|| it.next()).ok_or(format!("{name} needs a value"));
+        match flag.as_str() {
+            "--out" => out = Some(std::path::PathBuf::from(value("--out")?)),
+            "--region" => region = value("--region")?,
+            "--name" => {
+                let v = value("--name")?;
+                let (name, sans) = v.split_once('=').unwrap_or((&v, ""));
+                let sans = sans.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+                extra.push((name.to_owned(), sans.collect()));
+            }
+            other => return Err(format!("certs: unknown argument {other:?}")),
+        }
+    }
+    let out = out.ok_or("certs: --out DIR is required")?;
+    let p = nomad_double::certs::generate_with(&out, &region, &extra)?;
+    println!("{}\n{}", p.ca.display(), p.ca_key.display());
+    for leaf in [&p.server, &p.client, &p.cli].into_iter().chain(&p.extra) {
+        println!("{}\n{}\n{}", leaf.cert.display(), leaf.key.display(), leaf.spki_file.display());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
-    let opts = match parse(std::env::args().skip(1).collect()) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("certs") {
+        args.remove(0);
+        return match certs(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("nomad-double: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let opts = match parse(args) {
         Ok(Some(o)) => o,
         Ok(None) => {
             print!("{HELP}");

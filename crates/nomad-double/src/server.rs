@@ -1,8 +1,11 @@
 //! The HTTP server: one accept loop on tiny_http, one thread per request (so many
-//! long-polls can wait at once), and the shared state they use.
+//! long-polls can wait at once), and the shared state they use. In TLS mode tiny_http
+//! listens on an internal loopback port behind the TLS front (src/tls.rs).
 
 use crate::query::Query;
+use crate::stats::Stats;
 use crate::store::Store;
+use crate::tls::{FrontParts, TlsFront};
 use crate::{api, control, events, ui, NomadVersion, Options};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -91,6 +94,12 @@ pub(crate) struct Shared {
     pub shutdown: AtomicBool,
     /// Bumped by every reset: streams opened before it end.
     pub resets: AtomicU64,
+    /// `GET /_double/stats`.
+    pub stats: Arc<Stats>,
+    /// Serving HTTPS (the TLS front is in front of tiny_http).
+    pub tls: bool,
+    /// Ends the TLS front's accept loop.
+    tls_stop: Arc<tokio::sync::Notify>,
     server: Arc<tiny_http::Server>,
 }
 
@@ -196,6 +205,7 @@ impl Shared {
     pub fn reset(&self) {
         *self.mode() = Mode::default();
         self.counts().clear();
+        self.stats.reset();
         self.mutate(|s| *s = self.initial.clone());
         self.resets.fetch_add(1, Ordering::SeqCst);
     }
@@ -203,6 +213,7 @@ impl Shared {
     pub fn request_shutdown(&self) {
         self.shutdown.store(true, Ordering::SeqCst);
         self.changed.notify_all();
+        self.tls_stop.notify_one();
         self.server.unblock();
     }
 }
@@ -212,6 +223,8 @@ pub struct DoubleServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
+    /// In TLS mode; dropped after the accept loop ends.
+    tls: Option<TlsFront>,
 }
 
 impl DoubleServer {
@@ -224,9 +237,27 @@ impl DoubleServer {
                 return Err(format!("--ui {}: not a directory", ui.display()));
             }
         }
-        let server = tiny_http::Server::http(&opts.listen)
-            .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
-        let addr = server.server_addr().to_ip().ok_or("not an IP listener")?;
+        // TLS mode: the certificate is checked before anything listens, as the agent does.
+        let tls_config = crate::tls::config_of(&opts)?;
+        let inner = if tls_config.is_some() { "127.0.0.1:0" } else { opts.listen.as_str() };
+        let server = tiny_http::Server::http(inner).map_err(|e| format!("cannot listen on {inner}: {e}"))?;
+        let backend = server.server_addr().to_ip().ok_or("not an IP listener")?;
+        let stats = Arc::new(Stats::default());
+        let tls_stop = Arc::new(tokio::sync::Notify::new());
+        let (tls, addr) = match tls_config {
+            None => (None, backend),
+            Some(config) => {
+                let parts = FrontParts {
+                    backend,
+                    config,
+                    stats: Arc::clone(&stats),
+                    stop: Arc::clone(&tls_stop),
+                    verbose: opts.verbose,
+                };
+                let (front, addr) = TlsFront::start(&opts.listen, parts)?;
+                (Some(front), addr)
+            }
+        };
         let shared = Arc::new(Shared {
             initial: store.clone(),
             store: Mutex::new(store),
@@ -241,6 +272,9 @@ impl DoubleServer {
             extra_headers: opts.headers,
             shutdown: AtomicBool::new(false),
             resets: AtomicU64::new(0),
+            stats,
+            tls: tls.is_some(),
+            tls_stop,
             server: Arc::new(server),
         });
         let s = Arc::clone(&shared);
@@ -248,16 +282,23 @@ impl DoubleServer {
             .name("nomad-double-accept".into())
             .spawn(move || accept_loop(s))
             .map_err(|e| e.to_string())?;
-        Ok(DoubleServer { addr, shared, thread: Some(thread) })
+        Ok(DoubleServer { addr, shared, thread: Some(thread), tls })
     }
 
+    /// The address clients connect to (in TLS mode the TLS port).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` in TLS mode.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.shared.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Whether it serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.shared.tls
     }
 
     /// Stop accepting and release blocked queries.
@@ -279,6 +320,7 @@ impl Drop for DoubleServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        self.tls.take();
     }
 }
 
@@ -303,6 +345,9 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
     let url = req.url().to_owned();
     let (path, qs) = url.split_once('?').unwrap_or((&url, ""));
     let q = Query::parse(qs);
+    // In flight until this function returns: the answer written, or the stream ended.
+    let is_v1 = path.starts_with("/v1/") || path == "/v1";
+    let _in_flight = is_v1.then(|| shared.stats.request());
     let reply = if path == "/_double" || path.starts_with("/_double/") {
         let mut body = Vec::new();
         let _ = req.as_reader().read_to_end(&mut body);
@@ -311,7 +356,7 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
         ui::handle(shared, &method, path)
     } else {
         *shared.counts().entry(format!("{method} {path}")).or_insert(0) += 1;
-        if path.starts_with("/v1/") || path == "/v1" {
+        if is_v1 {
             let (delay, forced) = {
                 let m = shared.mode();
                 (m.delay_ms, m.status.map(|s| (s, m.body.clone())))

@@ -975,3 +975,26 @@ fn pages_follow_nomads_paginator() {
         all.len()
     );
 }
+
+#[test]
+fn stats_count_v1_requests_in_flight() {
+    let s = start();
+    let id = ids(&get(&s, "/v1/allocations?per_page=1").json())[0].clone();
+    let index = get(&s, "/_double/index").json()["Index"].as_u64().unwrap();
+    std::thread::scope(|scope| {
+        let held = scope.spawn(|| get(&s, &format!("/v1/allocations?index={index}&wait=30s")));
+        while get(&s, "/_double/stats").json()["in_flight"] != 1 {
+            std::thread::yield_now();
+        }
+        // Without TLS there are no connection fields; /_double requests are not counted.
+        assert_eq!(get(&s, "/_double/stats").json(), json!({"in_flight": 1, "peak_in_flight": 1}));
+        post(&s, &format!("/_double/alloc/{id}/fail"), json!({}));
+        assert_eq!(held.join().unwrap().status, 200);
+    });
+    while get(&s, "/_double/stats").json()["in_flight"] != 0 {
+        std::thread::yield_now();
+    }
+    assert_eq!(get(&s, "/_double/stats").json()["peak_in_flight"], 1);
+    let reset = post(&s, "/_double/stats/reset", json!({})).json();
+    assert_eq!(reset, json!({"in_flight": 0, "peak_in_flight": 0}));
+}
