@@ -2,6 +2,8 @@
 
 mod decode_cmd;
 mod serve;
+#[allow(dead_code)]
+mod site;
 mod snapshot_cmd;
 
 use clap::{Parser, Subcommand};
