@@ -19,6 +19,10 @@
 mod encoding;
 mod files;
 mod hashed;
+#[cfg(test)]
+mod load_tests;
+#[cfg(test)]
+mod tests;
 
 use bytes::Bytes;
 use encoding::{Coded, Coding};
