@@ -111,7 +111,7 @@ async fn start(args: &ServeArgs) -> Result<(), String> {
     }
     std_listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::from_std(std_listener).map_err(|e| e.to_string())?;
-    for w in &conn.warnings {
+    for w in conn.warnings.iter().chain(site.warnings()) {
         eprintln!("allocscope serve: {w}");
     }
     if conn.token.is_some() && !local.ip().is_loopback() {
@@ -217,9 +217,14 @@ fn site_answer(state: &State, rq: &Request<hyper::body::Incoming>) -> Response<S
         r.headers_mut().insert("Allow", hyper::header::HeaderValue::from_static("GET, HEAD"));
         return r;
     }
-    let header = |n: &str| rq.headers().get(n).and_then(|v| v.to_str().ok());
+    // A header sent on several lines is one comma-separated list (RFC 9110 §5.3).
+    let header = |n: &str| {
+        let lines: Vec<&str> = rq.headers().get_all(n).iter().filter_map(|v| v.to_str().ok()).collect();
+        (!lines.is_empty()).then(|| lines.join(", "))
+    };
     let target = rq.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let a = state.site.answer(*rq.method() == Method::HEAD, target, header("accept-encoding"), header("if-none-match"));
+    let (encodings, tags) = (header("accept-encoding"), header("if-none-match"));
+    let a = state.site.answer(*rq.method() == Method::HEAD, target, encodings.as_deref(), tags.as_deref());
     let mut r = Response::builder().status(a.status);
     for (k, v) in &a.headers {
         r = r.header(*k, v.as_str());
