@@ -9,14 +9,14 @@
 //! (task histories past Nomad's 10-event cap), and as each allocation the newest full copy
 //! the stream holds by then.
 
+use crate::nomad::{process_env, ConnArgs, Upstream, TOKEN_HEADER};
 use allocscope_model::bundle::{read_bundle, Bundle};
 use allocscope_model::{decode, paths, AllocListStub, Allocation, DecodeOptions};
 use clap::Args;
-use std::collections::BTreeMap;
-use crate::nomad::{process_env, ConnArgs, Upstream, TOKEN_HEADER};
 use http_body_util::BodyExt;
 use hyper::header::HeaderValue;
 use hyper::{HeaderMap, Method};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -89,7 +89,8 @@ impl Client {
         let url = format!("{}{path}", conn.address);
         let mut headers = HeaderMap::new();
         if let Some(t) = &conn.token {
-            let v = HeaderValue::from_str(&t.secret).map_err(|_| GetError::Failed(format!("{}: not a valid header value", t.from)))?;
+            let v = HeaderValue::from_str(&t.secret)
+                .map_err(|_| GetError::Failed(format!("{}: not a valid header value", t.from)))?;
             headers.insert(TOKEN_HEADER, v);
         }
         self.rt.block_on(async {
@@ -97,13 +98,24 @@ impl Client {
                 .upstream
                 .send(Method::GET, &path, headers, REQUEST_TIMEOUT)
                 .await
-                .map_err(|e| GetError::Failed(e.to_string()))?;
+                .map_err(|e| GetError::Failed(format!("GET {url}: {e}")))?;
             let status = answer.status().as_u16();
-            let next = answer.headers().get("X-Nomad-NextToken").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let next =
+                answer.headers().get("X-Nomad-NextToken").and_then(|v| v.to_str().ok()).map(str::to_owned);
             let body = tokio::time::timeout(REQUEST_TIMEOUT, answer.into_body().collect())
                 .await
-                .map_err(|_| GetError::Failed(format!("GET {url}: the answer did not finish in {} s", REQUEST_TIMEOUT.as_secs())))?
-                .map_err(|e| GetError::Failed(format!("GET {url}: reading the answer: {}", self.upstream.map_hyper(&e))))?
+                .map_err(|_| {
+                    GetError::Failed(format!(
+                        "GET {url}: the answer did not finish in {} s",
+                        REQUEST_TIMEOUT.as_secs()
+                    ))
+                })?
+                .map_err(|e| {
+                    GetError::Failed(format!(
+                        "GET {url}: reading the answer: {}",
+                        self.upstream.map_hyper(&e)
+                    ))
+                })?
                 .to_bytes()
                 .to_vec();
             if !(200..300).contains(&status) {
@@ -137,9 +149,12 @@ fn capture(args: &SnapshotArgs) -> Result<String, String> {
     for w in &conn.warnings {
         eprintln!("allocscope snapshot: {w}");
     }
-    let namespace = args.namespace.clone().or_else(|| conn.env_namespace.clone()).unwrap_or_else(|| "*".into());
+    let namespace =
+        args.namespace.clone().or_else(|| conn.env_namespace.clone()).unwrap_or_else(|| "*".into());
     if args.job.is_some() && namespace == "*" {
-        return Err("--job needs --namespace (or NOMAD_NAMESPACE): a job ID is unique within one namespace".into());
+        return Err(
+            "--job needs --namespace (or NOMAD_NAMESPACE): a job ID is unique within one namespace".into()
+        );
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

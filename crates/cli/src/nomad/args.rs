@@ -103,8 +103,12 @@ impl ConnArgs {
         };
         let address = Address::parse(&raw, what)?;
         let token = match (&self.token_file, env("NOMAD_TOKEN")) {
-            (Some(f), _) => Some(Token { secret: read_token(f)?, from: format!("--token-file {}", f.display()) }),
-            (None, Some(t)) => Some(Token { secret: check_token(t.trim(), "NOMAD_TOKEN")?, from: "NOMAD_TOKEN".into() }),
+            (Some(f), _) => {
+                Some(Token { secret: read_token(f)?, from: format!("--token-file {}", f.display()) })
+            }
+            (None, Some(t)) => {
+                Some(Token { secret: check_token(t.trim(), "NOMAD_TOKEN")?, from: "NOMAD_TOKEN".into() })
+            }
             (None, None) => None,
         };
         let region = self.region.clone().or_else(|| env("NOMAD_REGION"));
@@ -178,11 +182,19 @@ mod tests {
         let none = env_of(&[]);
         let c = ConnArgs::default().resolve(&none).unwrap();
         assert_eq!(c.address.to_string(), "http://127.0.0.1:4646");
-        let env = env_of(&[("NOMAD_ADDR", "http://10.1.1.1:4646"), ("NOMAD_REGION", "eu"), ("NOMAD_TOKEN", " s3cret\n")]);
+        let env = env_of(&[
+            ("NOMAD_ADDR", "http://10.1.1.1:4646"),
+            ("NOMAD_REGION", "eu"),
+            ("NOMAD_TOKEN", " s3cret\n"),
+        ]);
         let c = ConnArgs::default().resolve(&env).unwrap();
         assert_eq!((c.address.host.as_str(), c.region.as_deref()), ("10.1.1.1", Some("eu")));
         assert_eq!(c.token.as_ref().map(|t| t.secret.as_str()), Some("s3cret"));
-        let args = ConnArgs { nomad: Some("http://10.2.2.2:4646".into()), region: Some("us".into()), ..Default::default() };
+        let args = ConnArgs {
+            nomad: Some("http://10.2.2.2:4646".into()),
+            region: Some("us".into()),
+            ..Default::default()
+        };
         let c = args.resolve(&env).unwrap();
         assert_eq!((c.address.host.as_str(), c.region.as_deref()), ("10.2.2.2", Some("us")));
     }

@@ -52,7 +52,10 @@ impl Body for UpBody {
     type Data = Bytes;
     type Error = hyper::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         match &mut self.inner {
             UpInner::Incoming(b) => Pin::new(b).poll_frame(cx),
             UpInner::Buffered(b) => Pin::new(b).poll_frame(cx).map_err(|never| match never {}),
@@ -105,7 +108,8 @@ impl Upstream {
             let _ = tcp.set_nodelay(true);
             let io: Box<dyn Io> = match (&self.connector, &self.conn.tls) {
                 (Some(c), Some(tls)) => {
-                    let stream = c.connect(tls.server_name.clone(), tcp).await.map_err(|e| self.map_io(&e))?;
+                    let stream =
+                        c.connect(tls.server_name.clone(), tcp).await.map_err(|e| self.map_io(&e))?;
                     Box::new(stream)
                 }
                 _ => Box::new(tcp),
@@ -115,9 +119,8 @@ impl Upstream {
         let io = tokio::time::timeout(CONNECT_TIMEOUT, connect)
             .await
             .map_err(|_| UpstreamError::Timeout { address: addr.clone(), what: "accept the connection" })??;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-            .await
-            .map_err(|e| self.map_hyper(&e))?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(io)).await.map_err(|e| self.map_hyper(&e))?;
         let conn_task = tokio::spawn(async move {
             let _ = connection.await;
         });
@@ -129,7 +132,10 @@ impl Upstream {
             .header(hyper::header::HOST, address.authority())
             .header(hyper::header::USER_AGENT, self.user_agent)
             .body(Empty::<Bytes>::new())
-            .map_err(|e| UpstreamError::Protocol { address: addr.clone(), detail: format!("bad request target: {e}") })?;
+            .map_err(|e| UpstreamError::Protocol {
+                address: addr.clone(),
+                detail: format!("bad request target: {e}"),
+            })?;
         let answer = tokio::time::timeout(head_timeout, sender.send_request(rq)).await;
         let answer = match answer {
             Err(_) => {

@@ -123,18 +123,26 @@ pub fn classify_tls(err: &rustls::Error, address: &Address, roots: &str, sent_ce
     use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     let addr = address.to_string();
     match err {
-        E::InvalidCertificate(C::UnknownIssuer) => UpstreamError::UnknownCa { address: addr, roots: roots.to_owned() },
-        E::InvalidCertificate(C::NotValidForNameContext { expected, presented }) => UpstreamError::NameMismatch {
-            address: addr,
-            expected: expected.to_str().into_owned(),
-            presented: presented.iter().map(|p| p.trim_matches('"').to_owned()).collect(),
-        },
-        E::InvalidCertificate(C::NotValidForName) => {
-            UpstreamError::NameMismatch { address: addr, expected: address.host.clone(), presented: Vec::new() }
+        E::InvalidCertificate(C::UnknownIssuer) => {
+            UpstreamError::UnknownCa { address: addr, roots: roots.to_owned() }
         }
+        E::InvalidCertificate(C::NotValidForNameContext { expected, presented }) => {
+            UpstreamError::NameMismatch {
+                address: addr,
+                expected: expected.to_str().into_owned(),
+                presented: presented.iter().map(|p| p.trim_matches('"').to_owned()).collect(),
+            }
+        }
+        E::InvalidCertificate(C::NotValidForName) => UpstreamError::NameMismatch {
+            address: addr,
+            expected: address.host.clone(),
+            presented: Vec::new(),
+        },
         // TLS 1.3 servers send certificate_required; Go's TLS 1.2 server sends bad_certificate.
         E::AlertReceived(A::CertificateRequired) => UpstreamError::ClientCertRequired { address: addr },
-        E::AlertReceived(a @ (A::BadCertificate | A::HandshakeFailure | A::UnknownCA | A::CertificateUnknown)) => {
+        E::AlertReceived(
+            a @ (A::BadCertificate | A::HandshakeFailure | A::UnknownCA | A::CertificateUnknown),
+        ) => {
             if sent_cert {
                 UpstreamError::ClientCertRefused { address: addr, alert: format!("{a:?}") }
             } else {

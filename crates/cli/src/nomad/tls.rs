@@ -128,8 +128,10 @@ fn root_store(files: &TlsFiles) -> Result<(RootCertStore, String), String> {
         return Ok((store, format!("{from} {}", file.display())));
     }
     if let Some((dir, from)) = &files.ca_path {
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("{from} {}: cannot read the folder: {e}", dir.display()))?;
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("{from} {}: cannot read the folder: {e}", dir.display()))?;
+        let mut paths: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
         paths.sort();
         for p in &paths {
             for cert in read_certs(p, from)? {

@@ -16,7 +16,11 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, Strin
         .with_no_client_auth()
         .with_single_cert(chain, key_der)
         .map_err(|e| {
-            format!("--tls-cert {} and --tls-key {}: {e}; give the key that belongs to the certificate", cert.display(), key.display())
+            format!(
+                "--tls-cert {} and --tls-key {}: {e}; give the key that belongs to the certificate",
+                cert.display(),
+                key.display()
+            )
         })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))

@@ -78,7 +78,10 @@ impl Subscription {
         let got = rx.wait_for(Option::is_some).await;
         match got {
             Ok(h) => Arc::clone(h.as_ref().expect("waited for Some")),
-            Err(_) => Arc::new(Head::Failed { status: 502, text: "allocscope serve: the upstream request ended without an answer".into() }),
+            Err(_) => Arc::new(Head::Failed {
+                status: 502,
+                text: "allocscope serve: the upstream request ended without an answer".into(),
+            }),
         }
     }
 }
@@ -127,7 +130,13 @@ impl Flights {
         let (tx, rx) = broadcast::channel(LAG_CHUNKS);
         let flight = Arc::new(Flight {
             head_tx: watch::channel(None).0,
-            state: Mutex::new(State { prefix: Vec::new(), prefix_bytes: 0, joinable: true, tx: Some(tx), watchers: 1 }),
+            state: Mutex::new(State {
+                prefix: Vec::new(),
+                prefix_bytes: 0,
+                joinable: true,
+                tx: Some(tx),
+                watchers: 1,
+            }),
             idle: Notify::new(),
         });
         map.insert(key.clone(), Arc::clone(&flight));
@@ -196,7 +205,9 @@ mod tests {
     #[tokio::test]
     async fn identical_requests_share_one_flight_and_a_late_joiner_gets_every_chunk() {
         let flights = Flights::new(2);
-        let Joined::Started(mut first, _permit) = flights.join_or_start(&key("/v1/a")) else { panic!("first starts") };
+        let Joined::Started(mut first, _permit) = flights.join_or_start(&key("/v1/a")) else {
+            panic!("first starts")
+        };
         first.flight.push(Ok(Bytes::from_static(b"one")));
         let Joined::Joined(mut late) = flights.join_or_start(&key("/v1/a")) else { panic!("second joins") };
         assert_eq!(flights.open(), 1);
@@ -218,7 +229,10 @@ mod tests {
         drop(a);
         flight.idle.notified().await;
         assert!(flight.abandon_if_unwatched());
-        assert!(matches!(flights.join_or_start(&key("/v1/a")), Joined::Refused), "an abandoned flight is not joined");
+        assert!(
+            matches!(flights.join_or_start(&key("/v1/a")), Joined::Refused),
+            "an abandoned flight is not joined"
+        );
         flights.finish(&key("/v1/a"), &flight);
         drop(permit);
         assert!(matches!(flights.join_or_start(&key("/v1/b")), Joined::Started(..)));

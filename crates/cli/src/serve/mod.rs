@@ -98,8 +98,8 @@ async fn start(args: &ServeArgs) -> Result<(), String> {
         (Some(c), Some(k)) => Some(tokio_rustls::TlsAcceptor::from(browser_tls::server_config(c, k)?)),
         _ => None,
     };
-    let std_listener =
-        std::net::TcpListener::bind(&args.listen).map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let std_listener = std::net::TcpListener::bind(&args.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let local = std_listener.local_addr().map_err(|e| e.to_string())?;
     if let Some(t) = &conn.token {
         if !local.ip().is_loopback() && !args.allow_remote_token {
@@ -118,7 +118,10 @@ async fn start(args: &ServeArgs) -> Result<(), String> {
         eprintln!("allocscope serve: warning: listening on {local} with an injected token (--allow-remote-token): anyone who can reach this address uses Nomad with that token");
     }
     let namespace = args.namespace.clone().or_else(|| conn.env_namespace.clone());
-    println!("{}", start_line(local, browser_tls.is_some(), &site, &conn, namespace.as_deref(), args.max_upstream));
+    println!(
+        "{}",
+        start_line(local, browser_tls.is_some(), &site, &conn, namespace.as_deref(), args.max_upstream)
+    );
     let state = Arc::new(State {
         site,
         upstream: Arc::new(Upstream::new(conn, "allocscope-serve")),

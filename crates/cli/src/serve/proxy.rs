@@ -73,7 +73,8 @@ pub async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Respon
     let conn = &state.upstream.conn;
     let raw = rq.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let path_query = with_defaults(raw, conn.region.as_deref(), state.namespace.as_deref());
-    let browser_token = rq.headers().get(TOKEN_HEADER).and_then(|v| v.to_str().ok()).filter(|t| !t.trim().is_empty());
+    let browser_token =
+        rq.headers().get(TOKEN_HEADER).and_then(|v| v.to_str().ok()).filter(|t| !t.trim().is_empty());
     let token = browser_token.map(str::to_owned).or_else(|| conn.token.as_ref().map(|t| t.secret.clone()));
     let accept = rq.headers().get("accept").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut headers = HeaderMap::new();
@@ -116,13 +117,7 @@ pub async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Respon
 
 /// The upstream side of one flight: send, publish the head, then every chunk, until the
 /// answer ends or no browser waits for it any more.
-async fn lead(
-    upstream: &Upstream,
-    flight: &Flight,
-    method: Method,
-    path_query: &str,
-    headers: HeaderMap,
-) {
+async fn lead(upstream: &Upstream, flight: &Flight, method: Method, path_query: &str, headers: HeaderMap) {
     let send = upstream.send(method, path_query, headers, HEAD_TIMEOUT);
     tokio::pin!(send);
     let answer = loop {
@@ -217,7 +212,10 @@ impl Body for ChannelBody {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         self.rx.poll_recv(cx).map(|o| o.map(|r| r.map(Frame::data)))
     }
 }
