@@ -116,9 +116,13 @@ impl Upstream {
             };
             Ok::<_, UpstreamError>(io)
         };
-        let io = tokio::time::timeout(CONNECT_TIMEOUT, connect)
-            .await
-            .map_err(|_| UpstreamError::Timeout { address: addr.clone(), what: "accept the connection" })??;
+        let io = tokio::time::timeout(CONNECT_TIMEOUT, connect).await.map_err(|_| {
+            if address.https {
+                UpstreamError::HandshakeTimeout { address: address.clone() }
+            } else {
+                UpstreamError::Timeout { address: addr.clone(), what: "accept the connection" }
+            }
+        })??;
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(io)).await.map_err(|e| self.map_hyper(&e))?;
         let conn_task = tokio::spawn(async move {

@@ -25,6 +25,8 @@ pub enum UpstreamError {
     PlainToTls { address: Address },
     /// `https://` to an agent that serves plain HTTP.
     TlsToPlain { address: Address },
+    /// The TLS handshake got no answer: usually a plain-HTTP agent waiting for a request line.
+    HandshakeTimeout { address: Address },
     /// Any other TLS failure.
     Tls { address: String, detail: String },
     /// The connection broke or the answer was not HTTP.
@@ -34,7 +36,7 @@ pub enum UpstreamError {
 impl UpstreamError {
     pub fn status(&self) -> u16 {
         match self {
-            UpstreamError::Timeout { .. } => 504,
+            UpstreamError::Timeout { .. } | UpstreamError::HandshakeTimeout { .. } => 504,
             _ => 502,
         }
     }
@@ -87,6 +89,11 @@ impl fmt::Display for UpstreamError {
                 "Nomad at {address} answered without TLS: the agent serves plain HTTP. Use {} in --nomad or NOMAD_ADDR",
                 address.with_other_scheme()
             ),
+            HandshakeTimeout { address } => write!(
+                f,
+                "Nomad at {address} did not answer the TLS handshake. If the agent serves plain HTTP, use {} in --nomad or NOMAD_ADDR; otherwise check that the agent is healthy",
+                address.with_other_scheme()
+            ),
             Tls { address, detail } => write!(f, "TLS with Nomad at {address} failed: {detail}"),
             Protocol { address, detail } => write!(
                 f,
@@ -130,7 +137,7 @@ pub fn classify_tls(err: &rustls::Error, address: &Address, roots: &str, sent_ce
             UpstreamError::NameMismatch {
                 address: addr,
                 expected: expected.to_str().into_owned(),
-                presented: presented.iter().map(|p| p.trim_matches('"').to_owned()).collect(),
+                presented: presented.iter().map(|p| presented_name(p)).collect(),
             }
         }
         E::InvalidCertificate(C::NotValidForName) => UpstreamError::NameMismatch {
@@ -153,6 +160,14 @@ pub fn classify_tls(err: &rustls::Error, address: &Address, roots: &str, sent_ce
             UpstreamError::TlsToPlain { address: address.clone() }
         }
         other => UpstreamError::Tls { address: addr, detail: other.to_string() },
+    }
+}
+
+/// A name as rustls reports it (`DnsName("server.global.nomad")`, `IpAddress(V4(..))`).
+fn presented_name(p: &str) -> String {
+    match (p.find('"'), p.rfind('"')) {
+        (Some(a), Some(b)) if b > a => p[a + 1..b].to_owned(),
+        _ => p.to_owned(),
     }
 }
 
