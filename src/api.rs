@@ -54,7 +54,9 @@ pub enum FetchErrorKind {
     /// No HTTP answer at all: connection refused, DNS, CORS, offline.
     Network(String),
     /// An HTTP error status with the server's text.
-    Http { status: u16, status_text: String, body: String },
+    /// `retry_after_s`: the server's `Retry-After` in seconds on a 503 or 429 (allocscope
+    /// serve sends it when its upstream requests are all in use).
+    Http { status: u16, status_text: String, body: String, retry_after_s: Option<u32> },
     /// The body is larger than the app will hold.
     TooLarge { bytes: u64 },
     /// The request was cancelled (the view was left); not shown to anyone.
@@ -95,7 +97,7 @@ impl FetchError {
         }
         FetchError {
             url: url.to_owned(),
-            kind: FetchErrorKind::Http { status, status_text: status_text.to_owned(), body: shown },
+            kind: FetchErrorKind::Http { status, status_text: status_text.to_owned(), body: shown, retry_after_s: None },
         }
     }
 
@@ -159,6 +161,7 @@ impl FetchError {
             FetchErrorKind::Http { status: 404, .. } => "Nothing is at this path: the allocation or job may have been garbage-collected, or the source URL is wrong.".to_owned(),
             FetchErrorKind::Http { status: 403, .. } => "Nomad refused the request: the ACL token is missing or lacks read-job on this namespace.".to_owned(),
             FetchErrorKind::Http { status: 400, .. } => "Nomad rejected the request's parameters; its message above says which.".to_owned(),
+            FetchErrorKind::Http { retry_after_s: Some(s), .. } => format!("The server is busy; allocscope asks again in {s} s by itself."),
             FetchErrorKind::Http { status: 500..=599, .. } => "The server failed. Nomad's message above says why (no leader, unknown region, …); retry once it recovers.".to_owned(),
             FetchErrorKind::Http { .. } => "The request failed; retry, or check the source URL.".to_owned(),
             FetchErrorKind::Cancelled => String::new(),
@@ -320,7 +323,12 @@ async fn send(
     let nomad_index = headers.get("X-Nomad-Index").and_then(|v| v.trim().parse().ok());
     if !resp.ok() {
         let body = resp.text().await.unwrap_or_default();
-        return Err(FetchError::http(url, resp.status(), &resp.status_text(), &body));
+        let mut e = FetchError::http(url, resp.status(), &resp.status_text(), &body);
+        if let FetchErrorKind::Http { status: 429 | 503, retry_after_s, .. } = &mut e.kind {
+            // Only the delay-seconds form: an HTTP date would need the server's clock.
+            *retry_after_s = headers.get("Retry-After").and_then(|v| v.trim().parse().ok());
+        }
+        return Err(e);
     }
     let next_token = headers.get("X-Nomad-NextToken").filter(|t| !t.is_empty());
     // Nomad compresses whatever the browser accepts, and sends no Content-Length then

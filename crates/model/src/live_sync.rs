@@ -110,6 +110,9 @@ pub enum ReadFailure {
     /// No HTTP answer (connection refused, reset, timed out).
     Network,
     Status(u16),
+    /// A 503 or 429 with `Retry-After`: the server (allocscope serve at its upstream limit,
+    /// or a proxy) is busy and says when to ask again. Retried even before the first answer.
+    Busy { retry_after_ms: u32 },
     /// An answer that is not what was asked for (bad JSON, a wrong shape, too large).
     Unusable,
 }
@@ -119,7 +122,7 @@ impl ReadFailure {
     /// needs the user (a wrong path, a missing token, bad data).
     pub fn transient(self) -> bool {
         match self {
-            ReadFailure::Network => true,
+            ReadFailure::Network | ReadFailure::Busy { .. } => true,
             ReadFailure::Status(s) => s >= 500 || s == 408 || s == 429,
             ReadFailure::Cancelled | ReadFailure::Unusable => false,
         }
@@ -424,11 +427,15 @@ impl LiveSync {
                     out.push(Command::Status(SyncStatus::Idle));
                     out.push(Command::Stop);
                     self.stopped = true;
-                } else if self.seen_live && f.transient() {
+                } else if (self.seen_live && f.transient()) || matches!(f, ReadFailure::Busy { .. }) {
                     // Everything is read again once the agent answers; a blocking query would
                     // wait for the next change before showing that it is back.
                     self.close_stream(out);
-                    let wait = self.policy.backoff_ms(self.failures);
+                    let asked = match f {
+                        ReadFailure::Busy { retry_after_ms } => f64::from(retry_after_ms),
+                        _ => 0.0,
+                    };
+                    let wait = self.policy.backoff_ms(self.failures).max(asked);
                     self.resync_owed = false;
                     out.push(Command::Status(SyncStatus::Reconnecting {
                         attempt: self.failures,

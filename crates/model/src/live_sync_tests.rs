@@ -332,9 +332,29 @@ fn errors_the_user_must_act_on_stop_and_a_first_load_failure_waits_for_retry() {
         (ReadFailure::Status(403), false),
         (ReadFailure::Unusable, false),
         (ReadFailure::Cancelled, false),
+        (ReadFailure::Busy { retry_after_ms: 3_000 }, true),
     ] {
         assert_eq!(f.transient(), t, "{f:?}");
     }
+}
+
+#[test]
+fn a_busy_answer_with_retry_after_is_retried_when_it_says_even_before_the_first_answer() {
+    // allocscope serve at its upstream limit answers 503 with Retry-After: 3.
+    let busy = || failed(ReadFailure::Busy { retry_after_ms: 3_000 });
+    let mut m = LiveSync::new(BLOCKING_LIST, policy());
+    assert_eq!(m.step(Start(Known::Nothing), 0.0), vec![read()]);
+    assert_eq!(
+        m.step(busy(), 10.0),
+        vec![Status(S::Reconnecting { attempt: 1, retry_in_ms: 3_000 }), WakeAt(3_010.0)]
+    );
+    assert_eq!(m.step(Tick, 3_009.0), vec![], "not before the time it named");
+    assert_eq!(m.step(Tick, 3_010.0), vec![read()]);
+    // The longer of the server's delay and the backoff wins.
+    let mut m = LiveSync::new(BLOCKING_LIST, policy());
+    m.step(Start(Known::Nothing), 0.0);
+    let short = failed(ReadFailure::Busy { retry_after_ms: 0 });
+    assert_eq!(m.step(short, 10.0), vec![Status(S::Reconnecting { attempt: 1, retry_in_ms: 1_000 }), WakeAt(1_010.0)]);
 }
 
 #[test]
