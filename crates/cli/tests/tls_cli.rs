@@ -208,7 +208,10 @@ fn a_certificate_for_another_name_suggests_the_server_name_and_the_name_fixes_it
     assert!(o.status.success(), "{}", text(&o));
     // A wrong name given explicitly fails the same way, naming what the certificate holds.
     let t = failing(&env, &["--tls-server-name", "server.eu.nomad"]);
-    assert!(t.contains("not valid for server.eu.nomad") && t.contains("--tls-server-name server.global.nomad"), "{t}");
+    assert!(
+        t.contains("not valid for server.eu.nomad") && t.contains("--tls-server-name server.global.nomad"),
+        "{t}"
+    );
 }
 
 // ---------- serve in front of the mutual-TLS double ----------
@@ -256,7 +259,9 @@ fn start_serve_in(cwd: &Path, env: &[(&str, String)], args: &[&str]) -> Serve {
             }
         });
     }
-    let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| panic!("no start line: {}", log.lock().unwrap()));
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("no start line: {}", log.lock().unwrap()));
     let addr = line.trim_start_matches("allocscope serve: http://").split('/').next().unwrap().to_owned();
     Serve { child, addr, log }
 }
@@ -300,7 +305,9 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 fn index_of(a: &Answer) -> u64 {
     a.head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("x-nomad-index:").map(|v| v.trim().parse().unwrap()))
+        .find_map(|l| {
+            l.to_ascii_lowercase().strip_prefix("x-nomad-index:").map(|v| v.trim().parse().unwrap())
+        })
         .expect("X-Nomad-Index")
 }
 
@@ -313,12 +320,13 @@ fn control(double: &DoubleServer, path: &str) -> String {
     roots.add(CertificateDer::from_pem_file(&o.ca).unwrap()).unwrap();
     let chain = vec![CertificateDer::from_pem_file(&o.cli.cert).unwrap()];
     let key = PrivateKeyDer::from_pem_file(&o.cli.key).unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_client_auth_cert(chain, key)
-        .unwrap();
+    let config =
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_client_auth_cert(chain, key)
+            .unwrap();
     let name = ServerName::try_from("127.0.0.1").unwrap();
     let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
     let mut tls = rustls::StreamOwned::new(conn, TcpStream::connect(double.addr()).unwrap());
@@ -345,10 +353,16 @@ fn serve_relays_a_list_an_allocation_a_blocking_query_and_the_event_stream_over_
 
     let index = index_of(&list);
     let addr = serve.addr.clone();
-    let blocking = std::thread::spawn(move || get(&addr, &format!("/v1/allocations?namespace=*&index={index}&wait=120s")));
+    let blocking = std::thread::spawn(move || {
+        get(&addr, &format!("/v1/allocations?namespace=*&index={index}&wait=120s"))
+    });
     let mut stream = TcpStream::connect(&serve.addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    write!(stream, "GET /v1/event/stream?topic=Allocation&namespace=*&index={index} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET /v1/event/stream?topic=Allocation&namespace=*&index={index} HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    .unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 16384];
     // The first heartbeat says the subscription is open; then the change is sent.
@@ -376,7 +390,8 @@ fn serve_relays_a_list_an_allocation_a_blocking_query_and_the_event_stream_over_
 #[test]
 fn serve_answers_a_tls_failure_as_502_naming_the_fix() {
     let double = server_double();
-    let env: Vec<_> = nomad_env(&double).into_iter().filter(|(k, _)| !k.starts_with("NOMAD_CLIENT_")).collect();
+    let env: Vec<_> =
+        nomad_env(&double).into_iter().filter(|(k, _)| !k.starts_with("NOMAD_CLIENT_")).collect();
     let serve = start_serve(&env, &["--listen", "127.0.0.1:0", "--dist", p(&site_dir())]);
     let a = get(&serve.addr, "/v1/allocations?namespace=*");
     assert_eq!(a.status, 502);
@@ -387,12 +402,14 @@ fn serve_answers_a_tls_failure_as_502_naming_the_fix() {
 #[test]
 fn serve_refuses_to_share_an_injected_token_beyond_loopback_unless_told() {
     let env = vec![("NOMAD_TOKEN", TOKEN.to_owned())];
-    let o = command(&env).args(["serve", "--listen", "0.0.0.0:0", "--dist", p(&site_dir())]).output().unwrap();
+    let o =
+        command(&env).args(["serve", "--listen", "0.0.0.0:0", "--dist", p(&site_dir())]).output().unwrap();
     assert!(!o.status.success());
     let t = text(&o);
     assert!(t.contains("refusing to listen on 0.0.0.0") && t.contains("--allow-remote-token"), "{t}");
     assert!(!t.contains(TOKEN), "{t}");
-    let serve = start_serve(&env, &["--listen", "0.0.0.0:0", "--allow-remote-token", "--dist", p(&site_dir())]);
+    let serve =
+        start_serve(&env, &["--listen", "0.0.0.0:0", "--allow-remote-token", "--dist", p(&site_dir())]);
     assert!(serve.addr.starts_with("0.0.0.0:"), "{}", serve.addr);
     let log = serve.log.lock().unwrap().clone();
     assert!(log.contains("anyone who can reach this address uses Nomad with that token"), "{log}");
@@ -447,12 +464,18 @@ fn without_dist_serve_serves_the_site_built_into_it_compressed_and_cached() {
     assert_eq!(index.status, 200);
     first_visit += index.body.len();
     let boot = get_with(&serve.addr, "/boot.js", "Accept-Encoding: gzip\r\n");
-    assert_eq!(header(&boot, "content-encoding"), None, "boot.js is below the compression threshold or sent as is");
+    assert_eq!(
+        header(&boot, "content-encoding"),
+        None,
+        "boot.js is below the compression threshold or sent as is"
+    );
     let boot_text = String::from_utf8_lossy(&boot.body).into_owned();
     first_visit += boot.body.len();
     let wasm_name = boot_text
         .split(['\'', '"'])
-        .find(|s| s.starts_with("./allocscope-app_bg.") && s.ends_with(".wasm") && *s != "./allocscope-app_bg.wasm")
+        .find(|s| {
+            s.starts_with("./allocscope-app_bg.") && s.ends_with(".wasm") && *s != "./allocscope-app_bg.wasm"
+        })
         .unwrap_or_else(|| panic!("boot.js imports a content-hashed wasm: {boot_text}"))
         .trim_start_matches("./")
         .to_owned();
@@ -468,7 +491,11 @@ fn without_dist_serve_serves_the_site_built_into_it_compressed_and_cached() {
     assert_eq!(header(&wasm, "cache-control"), Some("public, max-age=31536000, immutable"));
     let mut plain = Vec::new();
     brotli::Decompressor::new(wasm.body.as_slice(), 4096).read_to_end(&mut plain).unwrap();
-    assert_eq!(plain, std::fs::read(dist.join("allocscope-app_bg.wasm")).unwrap(), "the built wasm, byte for byte");
+    assert_eq!(
+        plain,
+        std::fs::read(dist.join("allocscope-app_bg.wasm")).unwrap(),
+        "the built wasm, byte for byte"
+    );
     first_visit += wasm.body.len();
     for other in ["/allocscope-app.js", "/app.css"] {
         let a = get_with(&serve.addr, other, "Accept-Encoding: br, gzip\r\n");
@@ -477,7 +504,11 @@ fn without_dist_serve_serves_the_site_built_into_it_compressed_and_cached() {
     }
     // A repeat visit revalidates and transfers no wasm.
     let tag = header(&wasm, "etag").expect("an ETag").to_owned();
-    let again = get_with(&serve.addr, &format!("/{wasm_name}"), &format!("Accept-Encoding: gzip, br\r\nIf-None-Match: {tag}\r\n"));
+    let again = get_with(
+        &serve.addr,
+        &format!("/{wasm_name}"),
+        &format!("Accept-Encoding: gzip, br\r\nIf-None-Match: {tag}\r\n"),
+    );
     assert_eq!((again.status, again.body.len()), (304, 0));
     eprintln!(
         "serve: first visit {first_visit} bytes compressed (wasm {} of {} bytes); repeat visit: 304, 0 wasm bytes",

@@ -94,7 +94,7 @@ pub struct Flights {
 
 /// What `join_or_start` gives: a share in a flight, and when this request started it, the
 /// permit the caller's upstream task must hold until it ends.
-pub enum Joined {
+pub enum Share {
     Joined(Subscription),
     Started(Subscription, OwnedSemaphorePermit),
     Refused,
@@ -110,7 +110,7 @@ impl Flights {
         self.max - self.permits.available_permits()
     }
 
-    pub fn join_or_start(&self, key: &Key) -> Joined {
+    pub fn join_or_start(&self, key: &Key) -> Share {
         let mut map = self.map.lock().unwrap();
         if let Some(f) = map.get(key) {
             let mut st = f.state.lock().unwrap();
@@ -120,12 +120,12 @@ impl Flights {
                     st.watchers += 1;
                     let prefix = st.prefix.clone();
                     drop(st);
-                    return Joined::Joined(Subscription { flight: Arc::clone(f), prefix, rx });
+                    return Share::Joined(Subscription { flight: Arc::clone(f), prefix, rx });
                 }
             }
         }
         let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
-            return Joined::Refused;
+            return Share::Refused;
         };
         let (tx, rx) = broadcast::channel(LAG_CHUNKS);
         let flight = Arc::new(Flight {
@@ -140,7 +140,7 @@ impl Flights {
             idle: Notify::new(),
         });
         map.insert(key.clone(), Arc::clone(&flight));
-        Joined::Started(Subscription { flight, prefix: Vec::new(), rx }, permit)
+        Share::Started(Subscription { flight, prefix: Vec::new(), rx }, permit)
     }
 
     /// The upstream request ended (or was abandoned): no one joins it any more, and the
@@ -205,11 +205,11 @@ mod tests {
     #[tokio::test]
     async fn identical_requests_share_one_flight_and_a_late_joiner_gets_every_chunk() {
         let flights = Flights::new(2);
-        let Joined::Started(mut first, _permit) = flights.join_or_start(&key("/v1/a")) else {
+        let Share::Started(mut first, _permit) = flights.join_or_start(&key("/v1/a")) else {
             panic!("first starts")
         };
         first.flight.push(Ok(Bytes::from_static(b"one")));
-        let Joined::Joined(mut late) = flights.join_or_start(&key("/v1/a")) else { panic!("second joins") };
+        let Share::Joined(mut late) = flights.join_or_start(&key("/v1/a")) else { panic!("second joins") };
         assert_eq!(flights.open(), 1);
         assert_eq!(late.prefix, vec![Bytes::from_static(b"one")]);
         first.flight.push(Ok(Bytes::from_static(b"two")));
@@ -223,28 +223,28 @@ mod tests {
     #[tokio::test]
     async fn beyond_the_limit_a_new_request_is_refused_and_the_last_watcher_leaving_is_signalled() {
         let flights = Flights::new(1);
-        let Joined::Started(a, permit) = flights.join_or_start(&key("/v1/a")) else { panic!() };
-        assert!(matches!(flights.join_or_start(&key("/v1/b")), Joined::Refused));
+        let Share::Started(a, permit) = flights.join_or_start(&key("/v1/a")) else { panic!() };
+        assert!(matches!(flights.join_or_start(&key("/v1/b")), Share::Refused));
         let flight = Arc::clone(&a.flight);
         drop(a);
         flight.idle.notified().await;
         assert!(flight.abandon_if_unwatched());
         assert!(
-            matches!(flights.join_or_start(&key("/v1/a")), Joined::Refused),
+            matches!(flights.join_or_start(&key("/v1/a")), Share::Refused),
             "an abandoned flight is not joined"
         );
         flights.finish(&key("/v1/a"), &flight);
         drop(permit);
-        assert!(matches!(flights.join_or_start(&key("/v1/b")), Joined::Started(..)));
+        assert!(matches!(flights.join_or_start(&key("/v1/b")), Share::Started(..)));
     }
 
     #[tokio::test]
     async fn a_flight_past_the_replay_cap_takes_no_joiners() {
         let flights = Flights::new(4);
-        let Joined::Started(a, _p) = flights.join_or_start(&key("/v1/a")) else { panic!() };
+        let Share::Started(a, _p) = flights.join_or_start(&key("/v1/a")) else { panic!() };
         a.flight.push(Ok(Bytes::from(vec![0u8; PREFIX_CAP + 1])));
         let second = flights.join_or_start(&key("/v1/a"));
-        assert!(matches!(second, Joined::Started(..)));
+        assert!(matches!(second, Share::Started(..)));
         assert_eq!(flights.open(), 2);
     }
 }

@@ -3,7 +3,7 @@
 //! (`flight.rs`), and every answer streamed back chunk by chunk (blocking queries hold a
 //! request for minutes; `/v1/event/stream` never ends).
 
-use super::flight::{Chunk, Flight, Head, Joined, Key, Subscription};
+use super::flight::{Chunk, Flight, Head, Key, Share, Subscription};
 use super::{ServeBody, State};
 use crate::nomad::{Upstream, TOKEN_HEADER};
 use bytes::Bytes;
@@ -87,8 +87,8 @@ pub async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Respon
     let head = *rq.method() == Method::HEAD;
     let key = Key { path_query: format!("{}{path_query}", if head { "HEAD " } else { "" }), token, accept };
     let sub = match state.flights.join_or_start(&key) {
-        Joined::Joined(s) => s,
-        Joined::Started(s, permit) => {
+        Share::Joined(s) => s,
+        Share::Started(s, permit) => {
             let flights = Arc::clone(&state.flights);
             let upstream = Arc::clone(&state.upstream);
             let flight = Arc::clone(&s.flight);
@@ -100,7 +100,7 @@ pub async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Respon
             });
             s
         }
-        Joined::Refused => {
+        Share::Refused => {
             let mut r = text(
                 503,
                 format!(

@@ -5,10 +5,6 @@ use super::tests::{fake_wasm, loaded, noise, FakeDist};
 use super::*;
 use std::time::{Duration, Instant};
 
-fn status(site: &Site, url: &str) -> u16 {
-    site.answer(false, url, None, None).status
-}
-
 #[test]
 fn site_is_send_and_sync() {
     fn shared<T: Send + Sync>() {}
