@@ -344,6 +344,14 @@ fn serve_relays_a_list_an_allocation_a_blocking_query_and_the_event_stream_over_
     assert_eq!(list.status, 200, "{}", String::from_utf8_lossy(&list.body));
     let stubs: Vec<serde_json::Value> = serde_json::from_slice(&list.body).unwrap();
     assert_eq!(stubs.len(), files_in(&demo().join("v1/allocation")));
+    // Nomad compresses what the browser accepts; serve passes the encoding both ways.
+    let gz = get_with(&serve.addr, "/v1/allocations?namespace=*", "Accept-Encoding: gzip\r\n");
+    assert_eq!(header(&gz, "content-encoding"), Some("gzip"), "{}", gz.head);
+    let body =
+        if header(&gz, "transfer-encoding") == Some("chunked") { dechunk(&gz.body) } else { gz.body.clone() };
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(body.as_slice()).read_to_end(&mut json).unwrap();
+    assert_eq!(serde_json::from_slice::<Vec<serde_json::Value>>(&json).unwrap().len(), stubs.len());
     let id = stubs[0]["ID"].as_str().unwrap().to_owned();
     let one = get(&serve.addr, &format!("/v1/allocation/{id}"));
     assert_eq!(one.status, 200);

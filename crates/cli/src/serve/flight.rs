@@ -3,7 +3,7 @@
 //! Every browser view holds a request open (a blocking query or an event stream), and Nomad
 //! allows 100 concurrent connections per client address (`limits.http_max_conns_per_client`),
 //! all of which come from this one process. So a GET that is already in flight with the same
-//! path, query, token and Accept header is joined instead of sent again: the joiner gets the
+//! path, query, token, Accept and Accept-Encoding headers is joined instead of sent again: the joiner gets the
 //! answer's head and every body chunk from the first (the chunks so far are kept while they
 //! fit in `PREFIX_CAP`), and the upstream request ends when its answer ends or when the last
 //! browser waiting on it leaves. A new request beyond `max` open upstream requests is refused
@@ -28,6 +28,7 @@ const LAG_CHUNKS: usize = 512;
 pub struct Key {
     pub path_query: String,
     pub token: Option<String>,
+    /// The `Accept` and `Accept-Encoding` headers, which change the answer's form.
     pub accept: Option<String>,
 }
 

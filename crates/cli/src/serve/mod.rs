@@ -147,7 +147,9 @@ async fn start(args: &ServeArgs) -> Result<(), String> {
                 let state = Arc::clone(&state);
                 async move { Ok::<_, Infallible>(handle(&state, rq).await) }
             });
-            let builder = auto::Builder::new(TokioExecutor::new());
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            // With a timer, a connection that sends no complete request head in 30 s is closed.
+            builder.http1().timer(hyper_util::rt::TokioTimer::new());
             match tls {
                 Some(acceptor) => {
                     if let Ok(stream) = acceptor.accept(tcp).await {

@@ -76,14 +76,23 @@ pub async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Respon
     let browser_token =
         rq.headers().get(TOKEN_HEADER).and_then(|v| v.to_str().ok()).filter(|t| !t.trim().is_empty());
     let token = browser_token.map(str::to_owned).or_else(|| conn.token.as_ref().map(|t| t.secret.clone()));
-    let accept = rq.headers().get("accept").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |n: &str| rq.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // Nomad compresses what the browser accepts (docs/nomad-live.md §2), which matters for a
+    // large list over a VPN; the encoding is part of what makes two requests identical.
+    let (accept, encodings) = (header("accept"), header("accept-encoding"));
     let mut headers = HeaderMap::new();
     if let Some(t) = token.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
         headers.insert(TOKEN_HEADER, t);
     }
-    if let Some(a) = accept.as_deref().and_then(|a| HeaderValue::from_str(a).ok()) {
-        headers.insert("accept", a);
+    for (name, value) in [("accept", &accept), ("accept-encoding", &encodings)] {
+        if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(name, v);
+        }
     }
+    let accept = match (accept, encodings) {
+        (None, None) => None,
+        (a, e) => Some(format!("{};{}", a.unwrap_or_default(), e.unwrap_or_default())),
+    };
     let head = *rq.method() == Method::HEAD;
     let key = Key { path_query: format!("{}{path_query}", if head { "HEAD " } else { "" }), token, accept };
     let sub = match state.flights.join_or_start(&key) {
