@@ -272,21 +272,13 @@ struct Answer {
     body: Vec<u8>,
 }
 
-/// One request to serve over plain HTTP/1.1, the answer read to its end.
+/// One request to serve over plain HTTP/1.1, the answer read to its end and de-chunked.
 fn get(addr: &str, target: &str) -> Answer {
-    let mut c = TcpStream::connect(addr).unwrap();
-    c.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    write!(c, "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut raw = Vec::new();
-    c.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a head");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head[9..12].parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
+    let mut a = get_with(addr, target, "");
+    if header(&a, "transfer-encoding") == Some("chunked") {
+        a.body = dechunk(&a.body);
     }
-    Answer { status, head, body }
+    a
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
@@ -433,6 +425,7 @@ fn site_dir() -> PathBuf {
 
 // ---------- the site built into the binary ----------
 
+/// One request with extra header lines, the answer's body as sent (chunked or not).
 fn get_with(addr: &str, target: &str, headers: &str) -> Answer {
     let mut c = TcpStream::connect(addr).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(120))).unwrap();

@@ -68,16 +68,21 @@ Control API (not Nomad):
   POST /_double/shutdown
 ";
 
+/// `--flag=value` as (`--flag`, Some(value)); anything else as itself with no value.
+fn split_flag(arg: &str) -> (String, Option<String>) {
+    match arg.split_once('=') {
+        Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+        _ => (arg.to_owned(), None),
+    }
+}
+
 fn parse(args: Vec<String>) -> Result<Option<Options>, String> {
     let mut o = Options { listen: "127.0.0.1:4646".into(), ..Default::default() };
     o.token = std::env::var("NOMAD_DOUBLE_TOKEN").ok().filter(|t| !t.is_empty());
     let mut snapshot = None;
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
+        let (flag, inline) = split_flag(&arg);
         let mut value =
             |name: &str| inline.clone().or_else(|| it.next()).ok_or(format!("{name} needs a value"));
         match flag.as_str() {
@@ -135,10 +140,7 @@ fn certs(args: Vec<String>) -> Result<(), String> {
     let (mut out, mut region, mut extra) = (None, "global".to_owned(), Vec::new());
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
+        let (flag, inline) = split_flag(&arg);
         let mut value =
             |name: &str| inline.clone().or_else(|| it.next()).ok_or(format!("{name} needs a value"));
         match flag.as_str() {
