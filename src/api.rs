@@ -97,7 +97,12 @@ impl FetchError {
         }
         FetchError {
             url: url.to_owned(),
-            kind: FetchErrorKind::Http { status, status_text: status_text.to_owned(), body: shown, retry_after_s: None },
+            kind: FetchErrorKind::Http {
+                status,
+                status_text: status_text.to_owned(),
+                body: shown,
+                retry_after_s: None,
+            },
         }
     }
 

@@ -167,7 +167,9 @@ fn failure(e: &FetchError) -> ReadFailure {
     match e.kind {
         FetchErrorKind::Cancelled => ReadFailure::Cancelled,
         FetchErrorKind::Network(_) => ReadFailure::Network,
-        FetchErrorKind::Http { retry_after_s: Some(s), .. } => ReadFailure::Busy { retry_after_ms: s.saturating_mul(1000) },
+        FetchErrorKind::Http { retry_after_s: Some(s), .. } => {
+            ReadFailure::Busy { retry_after_ms: s.saturating_mul(1000) }
+        }
         FetchErrorKind::Http { status, .. } => ReadFailure::Status(status),
         _ => ReadFailure::Unusable,
     }

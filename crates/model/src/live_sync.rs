@@ -112,7 +112,9 @@ pub enum ReadFailure {
     Status(u16),
     /// A 503 or 429 with `Retry-After`: the server (allocscope serve at its upstream limit,
     /// or a proxy) is busy and says when to ask again. Retried even before the first answer.
-    Busy { retry_after_ms: u32 },
+    Busy {
+        retry_after_ms: u32,
+    },
     /// An answer that is not what was asked for (bad JSON, a wrong shape, too large).
     Unusable,
 }

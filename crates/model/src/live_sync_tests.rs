@@ -354,7 +354,10 @@ fn a_busy_answer_with_retry_after_is_retried_when_it_says_even_before_the_first_
     let mut m = LiveSync::new(BLOCKING_LIST, policy());
     m.step(Start(Known::Nothing), 0.0);
     let short = failed(ReadFailure::Busy { retry_after_ms: 0 });
-    assert_eq!(m.step(short, 10.0), vec![Status(S::Reconnecting { attempt: 1, retry_in_ms: 1_000 }), WakeAt(1_010.0)]);
+    assert_eq!(
+        m.step(short, 10.0),
+        vec![Status(S::Reconnecting { attempt: 1, retry_in_ms: 1_000 }), WakeAt(1_010.0)]
+    );
 }
 
 #[test]
