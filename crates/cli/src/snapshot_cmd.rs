@@ -180,6 +180,9 @@ fn capture(args: &SnapshotArgs) -> Result<String, String> {
                 let (body, token) = client.get(&paths::with_params(&paths::allocations(), &params))?;
                 stubs.extend(decode_list(&body, "the allocation list")?);
                 match token {
+                    Some(t) if next.as_deref() == Some(t.as_str()) => {
+                        return Err(format!("the agent answered the page after {t} with the same next_token again; the capture stops rather than loop (is a proxy caching the answers?)"));
+                    }
                     Some(t) if !t.is_empty() => next = Some(t),
                     _ => break,
                 }

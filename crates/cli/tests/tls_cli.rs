@@ -250,12 +250,16 @@ fn start_serve_in(cwd: &Path, env: &[(&str, String)], args: &[&str]) -> Serve {
         let (log, tx) = (Arc::clone(&log), tx.clone());
         std::thread::spawn(move || {
             for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                // Logged before it is announced, so the log holds the start line when the
+                // test reads it.
+                {
+                    let mut l = log.lock().unwrap();
+                    l.push_str(&line);
+                    l.push('\n');
+                }
                 if first && line.starts_with("allocscope serve: http") {
                     let _ = tx.send(line.clone());
                 }
-                let mut l = log.lock().unwrap();
-                l.push_str(&line);
-                l.push('\n');
             }
         });
     }
@@ -516,4 +520,20 @@ fn without_dist_serve_serves_the_site_built_into_it_compressed_and_cached() {
         wasm.body.len(),
         plain.len()
     );
+}
+
+#[test]
+fn a_ca_folder_is_trusted_file_by_file_subfolders_included() {
+    let double = server_double();
+    let dir = scratch("capath");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("cluster")).unwrap();
+    std::fs::copy(&pki().other.ca, dir.join("other.pem")).unwrap();
+    let mut env: Vec<_> = nomad_env(&double).into_iter().filter(|(k, _)| *k != "NOMAD_CACERT").collect();
+    env.push(("NOMAD_CAPATH", p(&dir).into()));
+    let t = failing(&env, &[]);
+    assert!(t.contains("not trusted") && t.contains("NOMAD_CAPATH"), "{t}");
+    std::fs::copy(&pki().ours.ca, dir.join("cluster/ca.pem")).unwrap();
+    let o = snapshot(&env, &[], &scratch("capath-out"));
+    assert!(o.status.success(), "{}", text(&o));
 }

@@ -122,7 +122,7 @@ impl ConnArgs {
                 None => env("NOMAD_TLS_SERVER_NAME").map(|n| (n, "NOMAD_TLS_SERVER_NAME".to_owned())),
             },
             skip_verify: self.tls_skip_verify
-                || env("NOMAD_SKIP_VERIFY").and_then(|v| parse_go_bool(v.trim())).unwrap_or(false),
+                || env("NOMAD_SKIP_VERIFY").and_then(|v| parse_go_bool(&v)).unwrap_or(false),
         };
         let mut warnings = Vec::new();
         let tls = if address.https {

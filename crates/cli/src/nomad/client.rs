@@ -101,28 +101,23 @@ impl Upstream {
     ) -> Result<Response<UpBody>, UpstreamError> {
         let address = &self.conn.address;
         let addr = address.to_string();
-        let connect = async {
-            let tcp = TcpStream::connect((address.host.as_str(), address.port))
-                .await
-                .map_err(|e| UpstreamError::Connect { address: addr.clone(), detail: e.to_string() })?;
-            let _ = tcp.set_nodelay(true);
-            let io: Box<dyn Io> = match (&self.connector, &self.conn.tls) {
-                (Some(c), Some(tls)) => {
-                    let stream =
-                        c.connect(tls.server_name.clone(), tcp).await.map_err(|e| self.map_io(&e))?;
-                    Box::new(stream)
-                }
-                _ => Box::new(tcp),
-            };
-            Ok::<_, UpstreamError>(io)
-        };
-        let io = tokio::time::timeout(CONNECT_TIMEOUT, connect).await.map_err(|_| {
-            if address.https {
-                UpstreamError::HandshakeTimeout { address: address.clone() }
-            } else {
-                UpstreamError::Timeout { address: addr.clone(), what: "accept the connection" }
+        let connecting = TcpStream::connect((address.host.as_str(), address.port));
+        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
+            .await
+            .map_err(|_| UpstreamError::Timeout { address: addr.clone(), what: "accept the connection" })?
+            .map_err(|e| UpstreamError::Connect { address: addr.clone(), detail: e.to_string() })?;
+        let _ = tcp.set_nodelay(true);
+        let io: Box<dyn Io> = match (&self.connector, &self.conn.tls) {
+            (Some(c), Some(tls)) => {
+                let handshake = c.connect(tls.server_name.clone(), tcp);
+                let stream = tokio::time::timeout(CONNECT_TIMEOUT, handshake)
+                    .await
+                    .map_err(|_| UpstreamError::HandshakeTimeout { address: address.clone() })?
+                    .map_err(|e| self.map_io(&e))?;
+                Box::new(stream)
             }
-        })??;
+            _ => Box::new(tcp),
+        };
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(io)).await.map_err(|e| self.map_hyper(&e))?;
         let conn_task = tokio::spawn(async move {
@@ -155,15 +150,22 @@ impl Upstream {
         let (parts, body) = answer.into_parts();
         // Go answers a plain request on its TLS port with a bare HTTP/1.0 400 and this text.
         if !address.https && parts.status == 400 && !parts.headers.contains_key(hyper::header::CONTENT_TYPE) {
-            let read = tokio::time::timeout(CONNECT_TIMEOUT, body.collect()).await;
-            let bytes = match read {
+            // Go's text is 48 bytes; a longer 400 from Nomad is read up to a limit.
+            let limited = http_body_util::Limited::new(body, 64 * 1024);
+            let bytes = match tokio::time::timeout(CONNECT_TIMEOUT, limited.collect()).await {
                 Ok(Ok(c)) => c.to_bytes(),
-                _ => Bytes::new(),
+                _ => {
+                    conn_task.abort();
+                    let detail = "a 400 answer whose body could not be read".into();
+                    return Err(UpstreamError::Protocol { address: addr, detail });
+                }
             };
             if String::from_utf8_lossy(&bytes).contains(GO_PLAIN_TO_TLS) {
                 conn_task.abort();
                 return Err(UpstreamError::PlainToTls { address: address.clone() });
             }
+            let mut parts = parts;
+            parts.headers.insert(hyper::header::CONTENT_LENGTH, bytes.len().into());
             let body = UpBody { inner: UpInner::Buffered(Full::new(bytes)), conn_task: Some(conn_task) };
             return Ok(Response::from_parts(parts, body));
         }

@@ -147,15 +147,18 @@ pub fn classify_tls(err: &rustls::Error, address: &Address, roots: &str, sent_ce
         },
         // TLS 1.3 servers send certificate_required; Go's TLS 1.2 server sends bad_certificate.
         E::AlertReceived(A::CertificateRequired) => UpstreamError::ClientCertRequired { address: addr },
-        E::AlertReceived(
-            a @ (A::BadCertificate | A::HandshakeFailure | A::UnknownCA | A::CertificateUnknown),
-        ) => {
-            if sent_cert {
-                UpstreamError::ClientCertRefused { address: addr, alert: format!("{a:?}") }
-            } else {
-                UpstreamError::ClientCertRequired { address: addr }
-            }
+        E::AlertReceived(a @ (A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::HandshakeFailure))
+            if sent_cert =>
+        {
+            UpstreamError::ClientCertRefused { address: addr, alert: format!("{a:?}") }
         }
+        E::AlertReceived(A::BadCertificate) => UpstreamError::ClientCertRequired { address: addr },
+        // Go's TLS 1.2 server may say this for a missing client certificate, and for no
+        // version or cipher suite in common.
+        E::AlertReceived(A::HandshakeFailure) => UpstreamError::Tls {
+            address: addr,
+            detail: "the agent ended the handshake (handshake_failure). It may require a client certificate: pass --client-cert and --client-key, or set NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY; or it accepts none of the TLS versions and cipher suites offered (TLS 1.2 and 1.3 with ECDHE and AES-GCM or ChaCha20)".into(),
+        },
         E::InvalidMessage(_) | E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
             UpstreamError::TlsToPlain { address: address.clone() }
         }

@@ -128,10 +128,9 @@ fn root_store(files: &TlsFiles) -> Result<(RootCertStore, String), String> {
         return Ok((store, format!("{from} {}", file.display())));
     }
     if let Some((dir, from)) = &files.ca_path {
-        let entries = std::fs::read_dir(dir)
+        let mut paths = Vec::new();
+        files_below(dir, &mut paths)
             .map_err(|e| format!("{from} {}: cannot read the folder: {e}", dir.display()))?;
-        let mut paths: Vec<PathBuf> =
-            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
         paths.sort();
         for p in &paths {
             for cert in read_certs(p, from)? {
@@ -154,6 +153,19 @@ fn root_store(files: &TlsFiles) -> Result<(RootCertStore, String), String> {
         );
     }
     Ok((store, "the system's trusted roots".into()))
+}
+
+/// Every file in `dir` and its subfolders, as go-rootcerts' `LoadCAPath` walks it.
+fn files_below(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files_below(&path, out)?;
+        } else if path.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// `--tls-skip-verify`: any certificate is accepted, but the handshake's signatures are still

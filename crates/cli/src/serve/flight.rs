@@ -20,16 +20,17 @@ use tokio::sync::{broadcast, watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 /// Body bytes kept for late joiners; past this a flight takes no new joiners (a new identical
 /// request starts its own), and what was kept is released.
-pub const PREFIX_CAP: usize = 16 * 1024 * 1024;
-/// Chunks a slow browser may fall behind the upstream before its answer is cut.
-const LAG_CHUNKS: usize = 512;
+pub const PREFIX_CAP: usize = 8 * 1024 * 1024;
+/// Chunks the slowest browser may fall behind; past `LAG_CHUNKS - LAG_HEADROOM` the upstream
+/// side waits for it (`must_wait`), so memory stays bounded and nobody is cut off.
+const LAG_CHUNKS: usize = 64;
+const LAG_HEADROOM: usize = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
     pub path_query: String,
-    pub token: Option<String>,
-    /// The `Accept` and `Accept-Encoding` headers, which change the answer's form.
-    pub accept: Option<String>,
+    /// Every header sent upstream (credentials, Accept, Accept-Encoding), sorted.
+    pub headers: Vec<(String, Vec<u8>)>,
 }
 
 /// How the upstream request began.
@@ -163,13 +164,32 @@ impl Flight {
         self.head_tx.send_replace(Some(Arc::new(head)));
     }
 
+    /// Whether the slowest watcher is so far behind that the next chunk must wait for it.
+    pub fn must_wait(&self) -> bool {
+        let st = self.state.lock().unwrap();
+        st.tx.as_ref().is_some_and(|tx| tx.len() >= LAG_CHUNKS - LAG_HEADROOM)
+    }
+
+    /// Answers the joiners with `text` (502) if no head was published.
+    pub fn fail_if_headless(&self, text: &str) {
+        self.head_tx.send_if_modified(|h| {
+            if h.is_some() {
+                return false;
+            }
+            *h = Some(Arc::new(Head::Failed { status: 502, text: text.to_owned() }));
+            true
+        });
+    }
+
     pub fn push(&self, chunk: Chunk) {
         let mut st = self.state.lock().unwrap();
         if st.joinable {
             match &chunk {
                 Ok(b) if st.prefix_bytes + b.len() <= PREFIX_CAP => {
                     st.prefix_bytes += b.len();
-                    st.prefix.push(b.clone());
+                    // A copy: hyper's chunk is a slice of its whole read buffer, which a kept
+                    // 3-byte heartbeat would otherwise hold alive (kilobytes per chunk).
+                    st.prefix.push(Bytes::copy_from_slice(b));
                 }
                 _ => {
                     // Too long to replay (or failed): later identical requests start afresh.
@@ -200,7 +220,7 @@ mod tests {
     use super::*;
 
     fn key(p: &str) -> Key {
-        Key { path_query: p.into(), token: None, accept: None }
+        Key { path_query: p.into(), headers: Vec::new() }
     }
 
     #[tokio::test]
@@ -237,6 +257,20 @@ mod tests {
         flights.finish(&key("/v1/a"), &flight);
         drop(permit);
         assert!(matches!(flights.join_or_start(&key("/v1/b")), Share::Started(..)));
+    }
+
+    #[tokio::test]
+    async fn the_upstream_waits_for_the_slowest_watcher_instead_of_cutting_it_off() {
+        let flights = Flights::new(1);
+        let Share::Started(mut a, _p) = flights.join_or_start(&key("/v1/a")) else { panic!() };
+        for _ in 0..LAG_CHUNKS - LAG_HEADROOM - 1 {
+            a.flight.push(Ok(Bytes::from_static(b"x")));
+        }
+        assert!(!a.flight.must_wait());
+        a.flight.push(Ok(Bytes::from_static(b"x")));
+        assert!(a.flight.must_wait(), "the watcher is at the limit");
+        a.rx.recv().await.unwrap().unwrap();
+        assert!(!a.flight.must_wait(), "it read one");
     }
 
     #[tokio::test]

@@ -143,6 +143,12 @@ async fn start(args: &ServeArgs) -> Result<(), String> {
         let state = Arc::clone(&state);
         let tls = browser_tls.clone();
         tokio::spawn(async move {
+            // A connection that completes no TLS handshake, or sends no byte, within this
+            // is closed: idle sockets must not run the process out of file descriptors.
+            const FIRST_BYTES: std::time::Duration = std::time::Duration::from_secs(30);
+            if tokio::time::timeout(FIRST_BYTES, tcp.readable()).await.is_err() {
+                return;
+            }
             let svc = service_fn(move |rq| {
                 let state = Arc::clone(&state);
                 async move { Ok::<_, Infallible>(handle(&state, rq).await) }
@@ -152,7 +158,7 @@ async fn start(args: &ServeArgs) -> Result<(), String> {
             builder.http1().timer(hyper_util::rt::TokioTimer::new());
             match tls {
                 Some(acceptor) => {
-                    if let Ok(stream) = acceptor.accept(tcp).await {
+                    if let Ok(Ok(stream)) = tokio::time::timeout(FIRST_BYTES, acceptor.accept(tcp)).await {
                         let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
                     }
                 }

@@ -73,28 +73,32 @@ pub async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Respon
     let conn = &state.upstream.conn;
     let raw = rq.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let path_query = with_defaults(raw, conn.region.as_deref(), state.namespace.as_deref());
-    let browser_token =
-        rq.headers().get(TOKEN_HEADER).and_then(|v| v.to_str().ok()).filter(|t| !t.trim().is_empty());
-    let token = browser_token.map(str::to_owned).or_else(|| conn.token.as_ref().map(|t| t.secret.clone()));
-    let header = |n: &str| rq.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    // Nomad compresses what the browser accepts (docs/nomad-live.md §2), which matters for a
-    // large list over a VPN; the encoding is part of what makes two requests identical.
-    let (accept, encodings) = (header("accept"), header("accept-encoding"));
+    // The browser's credentials go as they came (X-Nomad-Token, or Authorization: Bearer,
+    // which Nomad also reads); only a request with neither gets the injected token.
     let mut headers = HeaderMap::new();
-    if let Some(t) = token.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
-        headers.insert(TOKEN_HEADER, t);
-    }
-    for (name, value) in [("accept", &accept), ("accept-encoding", &encodings)] {
-        if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
-            headers.insert(name, v);
+    for name in ["x-nomad-token", "authorization"] {
+        if let Some(v) = rq.headers().get(name).filter(|v| !v.as_bytes().trim_ascii().is_empty()) {
+            headers.insert(name, v.clone());
         }
     }
-    let accept = match (accept, encodings) {
-        (None, None) => None,
-        (a, e) => Some(format!("{};{}", a.unwrap_or_default(), e.unwrap_or_default())),
-    };
+    if headers.is_empty() {
+        if let Some(v) = conn.token.as_ref().and_then(|t| HeaderValue::from_str(&t.secret).ok()) {
+            headers.insert(TOKEN_HEADER, v);
+        }
+    }
+    // Nomad compresses what the browser accepts (docs/nomad-live.md §2), which matters for a
+    // large list over a VPN.
+    for name in ["accept", "accept-encoding"] {
+        if let Some(v) = rq.headers().get(name) {
+            headers.insert(name, v.clone());
+        }
+    }
     let head = *rq.method() == Method::HEAD;
-    let key = Key { path_query: format!("{}{path_query}", if head { "HEAD " } else { "" }), token, accept };
+    // Two requests are the same when everything sent upstream is.
+    let mut sent: Vec<(String, Vec<u8>)> =
+        headers.iter().map(|(k, v)| (k.as_str().to_owned(), v.as_bytes().to_vec())).collect();
+    sent.sort();
+    let key = Key { path_query: format!("{}{path_query}", if head { "HEAD " } else { "" }), headers: sent };
     let sub = match state.flights.join_or_start(&key) {
         Share::Joined(s) => s,
         Share::Started(s, permit) => {
@@ -103,7 +107,18 @@ pub async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Respon
             let flight = Arc::clone(&s.flight);
             let method = if head { Method::HEAD } else { Method::GET };
             tokio::spawn(async move {
-                lead(&upstream, &flight, method, &path_query, headers).await;
+                // In a task of its own, so that even a panic in it ends the flight with an
+                // answer instead of leaving joiners waiting for a head that never comes.
+                let leader = tokio::spawn({
+                    let flight = Arc::clone(&flight);
+                    async move { lead(&upstream, &flight, method, &path_query, headers).await }
+                });
+                if leader.await.is_err() {
+                    flight.fail_if_headless(
+                        "allocscope serve: the request to Nomad failed unexpectedly; try again",
+                    );
+                    flight.push(Err(Arc::from("the request to Nomad failed unexpectedly")));
+                }
                 flights.finish(&key, &flight);
                 drop(permit);
             });
@@ -156,6 +171,14 @@ async fn lead(upstream: &Upstream, flight: &Flight, method: Method, path_query: 
                 None => return,
                 Some(Ok(f)) => {
                     if let Ok(data) = f.into_data() {
+                        // Backpressure: the slowest browser paces the upstream read (Nomad
+                        // then holds the rest, as it would for that browser alone).
+                        while flight.must_wait() {
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                            if flight.abandon_if_unwatched() {
+                                return;
+                            }
+                        }
                         flight.push(Ok(data));
                     }
                 }
