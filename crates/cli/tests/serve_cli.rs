@@ -3,13 +3,16 @@
 //! recording what it was sent). The HTTP client is a few lines over TcpStream too, so the
 //! tests see exactly what travels on the wire (chunk timing included).
 
+mod common;
+
+use common::Serve;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -100,62 +103,16 @@ fn read_request_head(conn: &mut TcpStream) -> Option<Recorded> {
 
 // ---------- the server under test ----------
 
-/// The running `allocscope serve`; killed when dropped.
-struct Serve {
-    child: Child,
-    addr: String,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Serve {
-    fn start(nomad: &str, dist: &Path, extra: &[&str]) -> Serve {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--nomad", nomad, "--listen", "127.0.0.1:0", "--dist"])
-            .arg(dist)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start allocscope serve");
-        let stdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let err_text = Arc::new(Mutex::new(String::new()));
-        let err2 = Arc::clone(&err_text);
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { return };
-                let mut e = err2.lock().unwrap();
-                e.push_str(&line);
-                e.push('\n');
-            }
-        });
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(first)) = lines.next() {
-                let _ = tx.send(first);
-            }
-            for _ in lines {} // keep the pipe open and drained
-        });
-        let mut serve = Serve { child, addr: String::new(), stderr: err_text };
-        let first = rx
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("no start line; stderr: {}", serve.stderr.lock().unwrap()));
-        let rest = first
-            .strip_prefix("allocscope serve: http://")
-            .unwrap_or_else(|| panic!("unexpected start line {first:?}"));
-        serve.addr = rest.split('/').next().unwrap().to_owned();
-        assert!(first.contains(&format!("/v1/ proxied to {nomad} (plain HTTP")), "start line {first:?}");
-        wait_for_port(&serve.addr);
-        serve
-    }
+/// `allocscope serve` in front of `nomad`, on a free port, once it accepts connections.
+fn start_serve(nomad: &str, dist: &Path, extra: &[&str]) -> Serve {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--nomad", nomad, "--listen", "127.0.0.1:0", "--dist"]).arg(dist).args(extra);
+    let serve = common::Serve::spawn(cmd);
+    let first = &serve.start_line;
+    assert!(first.starts_with("allocscope serve: http://"), "unexpected start line {first:?}");
+    assert!(first.contains(&format!("/v1/ proxied to {nomad} (plain HTTP")), "start line {first:?}");
+    wait_for_port(&serve.addr);
+    serve
 }
 
 /// Waits until something accepts connections on `addr` (at most 10 s).
@@ -278,7 +235,7 @@ fn closed_port() -> u16 {
 fn serves_the_site_with_content_types() {
     let site = Site::new("static");
     let nomad = FakeNomad::json();
-    let serve = Serve::start(&nomad.addr, &site.0, &[]);
+    let serve = start_serve(&nomad.addr, &site.0, &[]);
 
     let index = request(&serve.addr, "GET", "/", &[]);
     assert_eq!(index.status, 200);
@@ -316,7 +273,7 @@ fn serves_the_site_with_content_types() {
 fn proxies_v1_with_query_and_headers() {
     let site = Site::new("proxy");
     let nomad = FakeNomad::json();
-    let serve = Serve::start(&nomad.addr, &site.0, &[]);
+    let serve = start_serve(&nomad.addr, &site.0, &[]);
 
     let target = "/v1/allocations?namespace=*&resources=true&filter=ClientStatus%20%3D%3D%20%22running%22";
     let a = request(&serve.addr, "GET", target, &[("X-Nomad-Token", "client-secret")]);
@@ -359,7 +316,7 @@ fn passes_nomad_errors_through() {
             b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n\r\nPermission denied",
         );
     });
-    let serve = Serve::start(&nomad.addr, &site.0, &[]);
+    let serve = start_serve(&nomad.addr, &site.0, &[]);
     let a = request(&serve.addr, "GET", "/v1/job/web", &[]);
     assert_eq!(a.status, 403);
     assert_eq!(a.text(), "Permission denied");
@@ -372,7 +329,7 @@ fn token_file_is_injected_and_a_client_token_wins() {
     std::fs::write(&token_file, "  file-secret-123\n").unwrap();
     let nomad = FakeNomad::json();
     let serve =
-        Serve::start(&nomad.addr, &site.0, &["--token-file", token_file.to_str().unwrap(), "--verbose"]);
+        start_serve(&nomad.addr, &site.0, &["--token-file", token_file.to_str().unwrap(), "--verbose"]);
 
     assert_eq!(request(&serve.addr, "GET", "/v1/jobs", &[]).status, 200);
     let a = request(&serve.addr, "GET", "/v1/nodes", &[("X-Nomad-Token", "client-wins")]);
@@ -387,11 +344,11 @@ fn token_file_is_injected_and_a_client_token_wins() {
 
     // --verbose logs each request but never a token.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !serve.stderr.lock().unwrap().contains("/v1/nodes") {
+    while !serve.log().contains("/v1/nodes") {
         assert!(Instant::now() < deadline, "no verbose line");
         thread::sleep(Duration::from_millis(20));
     }
-    let log = serve.stderr.lock().unwrap().clone();
+    let log = serve.log();
     assert!(!log.contains("file-secret") && !log.contains("client-wins"), "{log}");
 }
 
@@ -425,7 +382,7 @@ fn bad_token_file_and_missing_site_are_clear_errors() {
 fn unreachable_nomad_is_a_502_naming_the_address() {
     let site = Site::new("unreachable");
     let nomad = format!("http://127.0.0.1:{}", closed_port());
-    let serve = Serve::start(&nomad, &site.0, &[]);
+    let serve = start_serve(&nomad, &site.0, &[]);
     let a = request(&serve.addr, "GET", "/v1/allocations", &[]);
     assert_eq!(a.status, 502);
     assert!(a.header("content-type").unwrap().starts_with("text/plain"));
@@ -457,7 +414,7 @@ fn a_streamed_answer_arrives_chunk_by_chunk() {
         let second = b"{\"Index\":2}\n";
         let _ = write!(conn, "{:x}\r\n{}\r\n0\r\n\r\n", second.len(), String::from_utf8_lossy(second));
     });
-    let serve = Serve::start(&nomad.addr, &site.0, &[]);
+    let serve = start_serve(&nomad.addr, &site.0, &[]);
 
     let started = Instant::now();
     let mut conn = send(&serve.addr, "GET", "/v1/event/stream?topic=Allocation", &[]);
@@ -502,7 +459,7 @@ fn a_pending_long_poll_does_not_block_other_requests() {
                 conn.write_all(b"HTTP/1.1 200 OK\r\nX-Nomad-Index: 42\r\nContent-Length: 6\r\n\r\n\"fast\"");
         }
     });
-    let serve = Serve::start(&nomad.addr, &site.0, &[]);
+    let serve = start_serve(&nomad.addr, &site.0, &[]);
 
     let addr = serve.addr.clone();
     let poll = thread::spawn(move || request(&addr, "GET", "/v1/allocations?index=42&wait=5m", &[]));

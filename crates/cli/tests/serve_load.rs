@@ -19,7 +19,10 @@
 //! hang into a failure that says what never happened, and is far above any expected wait.
 //! The two tests run one after the other (`SERIAL`) so neither's figures include the other.
 
+mod common;
+
 use bytes::Bytes;
+use common::Serve;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
@@ -31,13 +34,12 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use serde_json::Value;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -200,20 +202,6 @@ impl Control {
 
 // ---------- allocscope serve ----------
 
-/// The running `allocscope serve`; killed when dropped.
-struct Serve {
-    child: Child,
-    addr: String,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A minimal site for `--dist` (these tests use /v1/ only).
 fn site() -> PathBuf {
     let dir = tmp().join("serve-load-site");
@@ -230,68 +218,33 @@ fn site() -> PathBuf {
     dir
 }
 
-impl Serve {
-    fn start(double: &Double, extra: &[&str]) -> Serve {
-        let c = &double.certs;
-        let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--nomad", &double.server.url(), "--listen", "127.0.0.1:0"])
-            .arg("--ca-cert")
-            .arg(&c.ca)
-            .arg("--client-cert")
-            .arg(&c.cli.cert)
-            .arg("--client-key")
-            .arg(&c.cli.key)
-            .arg("--dist")
-            .arg(site())
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("NOMAD_") {
-                cmd.env_remove(k);
-            }
+/// `allocscope serve` in front of the mutual-TLS double.
+fn start_serve(double: &Double, extra: &[&str]) -> Serve {
+    let c = &double.certs;
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--nomad", &double.server.url(), "--listen", "127.0.0.1:0"])
+        .arg("--ca-cert")
+        .arg(&c.ca)
+        .arg("--client-cert")
+        .arg(&c.cli.cert)
+        .arg("--client-key")
+        .arg(&c.cli.key)
+        .arg("--dist")
+        .arg(site())
+        .args(extra);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("NOMAD_") {
+            cmd.env_remove(k);
         }
-        let mut child = cmd.spawn().expect("start allocscope serve");
-        let (stdout, stderr) = (child.stdout.take().expect("stdout"), child.stderr.take().expect("stderr"));
-        let err_text = Arc::new(Mutex::new(String::new()));
-        let err2 = Arc::clone(&err_text);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { return };
-                let mut e = err2.lock().unwrap_or_else(|p| p.into_inner());
-                e.push_str(&line);
-                e.push('\n');
-            }
-        });
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next().and_then(Result::ok));
-            for _ in lines {} // keep the pipe drained
-        });
-        let mut serve = Serve { child, addr: String::new(), stderr: err_text };
-        let first = rx.recv().ok().flatten().unwrap_or_else(|| {
-            let _ = serve.child.wait();
-            panic!("allocscope serve printed no start line; stderr: {}", serve.stderr())
-        });
-        let rest = first
-            .strip_prefix("allocscope serve: http://")
-            .unwrap_or_else(|| panic!("unexpected start line {first:?}"));
-        serve.addr = rest.split('/').next().expect("address").to_owned();
-        serve
     }
+    Serve::spawn(cmd)
+}
 
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Peak resident memory (VmHWM in /proc/<pid>/status), in kB.
-    fn peak_rss_kb(&self) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
-        let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
-        line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("VmHWM in kB")
-    }
+/// Peak resident memory (VmHWM in /proc/<pid>/status) of `serve`, in kB.
+fn peak_rss_kb(serve: &Serve) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", serve.child.id())).expect("/proc status");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("VmHWM in kB")
 }
 
 // ---------- one browser connection to serve ----------
@@ -529,7 +482,7 @@ async fn view(kind: Kind, addr: String, t0: Instant, progress: Arc<Progress>) ->
 fn three_hundred_list_views_share_a_few_upstream_connections() {
     let _serial = serial();
     let double = start_double("a");
-    let serve = Serve::start(&double, &[]);
+    let serve = start_serve(&double, &[]);
     let rt = runtime();
     let control = &double.control;
     let (views, errors, t0_to_held, changed, before, after, counts) = rt.block_on(async {
@@ -582,7 +535,7 @@ fn three_hundred_list_views_share_a_few_upstream_connections() {
         assert!(changed > start_index, "the change raised the index: {start_index} -> {changed}");
         (views, errors, t0_to_held, changed, before, after, counts)
     });
-    let peak_rss_kb = serve.peak_rss_kb();
+    let peak_rss_kb = peak_rss_kb(&serve);
 
     let within: Vec<&View> = views.iter().filter(|v| v.first.1 <= WITHIN).collect();
     let ok_within = within.iter().filter(|v| v.first.0 == 200).count();
@@ -646,7 +599,7 @@ fn three_hundred_list_views_share_a_few_upstream_connections() {
         "{} views failed: {:#?}\nserve's stderr: {}",
         errors.len(),
         errors,
-        serve.stderr()
+        serve.log()
     );
     assert_eq!(views.len(), VIEWS);
     assert!(views.iter().all(|v| matches!(v.first.0, 200 | 503)), "first answers: 200 or 503");
@@ -682,7 +635,7 @@ fn distinct_requests_beyond_max_upstream_are_refused_and_abandoned() {
     let _serial = serial();
     let double = start_double("b");
     let limit = LIMIT.to_string();
-    let serve = Serve::start(&double, &["--max-upstream", &limit]);
+    let serve = start_serve(&double, &["--max-upstream", &limit]);
     let rt = runtime();
     let control = &double.control;
     let (held, refused, refused_bare, unexpected, probes_refused, both, probes, changed, end) =
@@ -820,7 +773,7 @@ fn distinct_requests_beyond_max_upstream_are_refused_and_abandoned() {
     assert!(
         unexpected.is_empty(),
         "answers other than 503: {unexpected:#?}\nserve's stderr: {}",
-        serve.stderr()
+        serve.log()
     );
     assert_eq!(held.in_flight, LIMIT as u64, "exactly --max-upstream requests reach the double");
     assert_eq!(held.peak_in_flight, LIMIT as u64, "never more than --max-upstream at the double");

@@ -4,13 +4,16 @@
 //! `NOMAD_TOKEN`. Certificates are made when the tests run (nomad_double::certs); nothing that
 //! can expire is committed.
 
+mod common;
+
+use common::Serve;
 use nomad_double::certs::{generate_with, CertPaths};
 use nomad_double::{DoubleServer, Options};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::process::{Command, Output};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_allocscope");
@@ -216,58 +219,14 @@ fn a_certificate_for_another_name_suggests_the_server_name_and_the_name_fixes_it
 
 // ---------- serve in front of the mutual-TLS double ----------
 
-struct Serve {
-    child: Child,
-    addr: String,
-    log: Arc<std::sync::Mutex<String>>,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_serve(env: &[(&str, String)], args: &[&str]) -> Serve {
     start_serve_in(Path::new("."), env, args)
 }
 
 fn start_serve_in(cwd: &Path, env: &[(&str, String)], args: &[&str]) -> Serve {
-    let mut child = command(env)
-        .current_dir(cwd)
-        .args(["serve", "--verbose"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let log = Arc::new(std::sync::Mutex::new(String::new()));
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    for (pipe, first) in [(Box::new(stdout) as Box<dyn Read + Send>, true), (Box::new(stderr), false)] {
-        let (log, tx) = (Arc::clone(&log), tx.clone());
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                // Logged before it is announced, so the log holds the start line when the
-                // test reads it.
-                {
-                    let mut l = log.lock().unwrap();
-                    l.push_str(&line);
-                    l.push('\n');
-                }
-                if first && line.starts_with("allocscope serve: http") {
-                    let _ = tx.send(line.clone());
-                }
-            }
-        });
-    }
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .unwrap_or_else(|_| panic!("no start line: {}", log.lock().unwrap()));
-    let addr = line.trim_start_matches("allocscope serve: http://").split('/').next().unwrap().to_owned();
-    Serve { child, addr, log }
+    let mut cmd = command(env);
+    cmd.current_dir(cwd).args(["serve", "--verbose"]).args(args);
+    Serve::spawn(cmd)
 }
 
 struct Answer {
@@ -385,7 +344,7 @@ fn serve_relays_a_list_an_allocation_a_blocking_query_and_the_event_stream_over_
     let answered = blocking.join().unwrap();
     assert_eq!(answered.status, 200);
     assert!(index_of(&answered) > index, "the blocking query woke on the change");
-    let log = serve.log.lock().unwrap().clone();
+    let log = serve.log();
     assert!(log.contains("the token from NOMAD_TOKEN is added"), "{log}");
     assert!(log.contains("client certificate from NOMAD_CLIENT_CERT"), "{log}");
     assert!(!log.contains(TOKEN), "the token is never printed or logged: {log}");
@@ -415,7 +374,7 @@ fn serve_refuses_to_share_an_injected_token_beyond_loopback_unless_told() {
     let serve =
         start_serve(&env, &["--listen", "0.0.0.0:0", "--allow-remote-token", "--dist", p(&site_dir())]);
     assert!(serve.addr.starts_with("0.0.0.0:"), "{}", serve.addr);
-    let log = serve.log.lock().unwrap().clone();
+    let log = serve.log();
     assert!(log.contains("anyone who can reach this address uses Nomad with that token"), "{log}");
 }
 
@@ -462,7 +421,7 @@ fn without_dist_serve_serves_the_site_built_into_it_compressed_and_cached() {
         return;
     }
     let serve = start_serve_in(&cwd, &[], &["--listen", "127.0.0.1:0"]);
-    assert!(serve.log.lock().unwrap().contains("the site built into this binary"));
+    assert!(serve.log().contains("the site built into this binary"));
     // The first visit, as a browser asks for it.
     let mut first_visit = 0;
     let index = get_with(&serve.addr, "/", "Accept-Encoding: br, gzip\r\n");
