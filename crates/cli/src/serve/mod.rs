@@ -20,7 +20,6 @@ use crate::site::Site;
 use bytes::Bytes;
 use clap::Args;
 use flight::Flights;
-use http_body_util::BodyExt;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -206,7 +205,12 @@ async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Response<S
     let started = Instant::now();
     let method = rq.method().clone();
     let target = rq.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
-    let response = if rq.uri().path().starts_with("/v1/") {
+    // Read-only by design, the site and the API alike.
+    let response = if !matches!(method, Method::GET | Method::HEAD) {
+        let mut r = proxy::text(405, "Invalid method".into());
+        r.headers_mut().insert("Allow", hyper::header::HeaderValue::from_static("GET, HEAD"));
+        r
+    } else if rq.uri().path().starts_with("/v1/") {
         proxy::handle(state, rq).await
     } else {
         site_answer(state, &rq)
@@ -223,11 +227,6 @@ async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Response<S
 }
 
 fn site_answer(state: &State, rq: &Request<hyper::body::Incoming>) -> Response<ServeBody> {
-    if !matches!(*rq.method(), Method::GET | Method::HEAD) {
-        let mut r = proxy::text(405, "Invalid method".into());
-        r.headers_mut().insert("Allow", hyper::header::HeaderValue::from_static("GET, HEAD"));
-        return r;
-    }
     // A header sent on several lines is one comma-separated list (RFC 9110 §5.3).
     let header = |n: &str| {
         let lines: Vec<&str> = rq.headers().get_all(n).iter().filter_map(|v| v.to_str().ok()).collect();
@@ -240,6 +239,6 @@ fn site_answer(state: &State, rq: &Request<hyper::body::Incoming>) -> Response<S
     for (k, v) in &a.headers {
         r = r.header(*k, v.as_str());
     }
-    r.body(http_body_util::Full::new(a.body).map_err(|never| match never {}).boxed())
+    r.body(proxy::full(a.body))
         .unwrap_or_else(|_| proxy::text(500, "allocscope serve: a header of this file is not valid".into()))
 }

@@ -64,12 +64,8 @@ pub fn with_defaults(path_query: &str, region: Option<&str>, namespace: Option<&
     out
 }
 
+/// A GET or HEAD under `/v1/` (the caller answers other methods).
 pub async fn handle(state: &State, rq: Request<hyper::body::Incoming>) -> Response<ServeBody> {
-    if !matches!(*rq.method(), Method::GET | Method::HEAD) {
-        let mut r = text(405, "Invalid method".into());
-        r.headers_mut().insert("Allow", HeaderValue::from_static("GET, HEAD"));
-        return r;
-    }
     let conn = &state.upstream.conn;
     let raw = rq.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let path_query = with_defaults(raw, conn.region.as_deref(), state.namespace.as_deref());
