@@ -1,9 +1,9 @@
 //! Tests of what is served at all (paths, loading, errors) and of computing each coded
 //! form once. The fake site is the one of `tests.rs`.
 
-use super::tests::{fake_wasm, loaded, noise, FakeDist};
+use super::tests::{fake_wasm, loaded, noise, wait_until_coded, FakeDist};
 use super::*;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[test]
 fn site_is_send_and_sync() {
@@ -98,12 +98,8 @@ fn each_coded_form_is_computed_once() {
     for t in threads {
         t.join().unwrap();
     }
+    wait_until_coded(&site);
     let bodies = &site.inner.bodies;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !bodies.iter().filter(|b| b.codable()).all(|b| b.coded.iter().all(Coded::is_done)) {
-        assert!(Instant::now() < deadline, "the background thread did not finish");
-        std::thread::sleep(Duration::from_millis(20));
-    }
     for body in bodies {
         for coded in &body.coded {
             let runs = coded.runs.load(Ordering::SeqCst);

@@ -117,12 +117,17 @@ fn sha_prefix(data: &[u8]) -> String {
 /// meanwhile may be answered with another form, by design, which would make tests flaky.
 pub(super) fn loaded(dist: &FakeDist) -> Site {
     let site = Site::load(Some(&dist.0)).unwrap();
+    wait_until_coded(&site);
+    site
+}
+
+/// Waits until every coded form of `site` is computed.
+pub(super) fn wait_until_coded(site: &Site) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while !site.inner.bodies.iter().filter(|b| b.codable()).all(|b| b.coded.iter().all(Coded::is_done)) {
         assert!(std::time::Instant::now() < deadline, "the background thread did not finish");
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    site
 }
 
 fn get(site: &Site, url: &str, accept: Option<&str>) -> SiteAnswer {
